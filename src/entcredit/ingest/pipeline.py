@@ -1,0 +1,328 @@
+"""The batch driver: read -> map headers -> validate -> classify -> write, in chunks.
+
+A batch is one transaction: the caller opens it (``service.load_path``) and commits only when
+the whole source has been read, so a crash or a kill leaves the store as it was. Memory stays
+bounded by the chunk size whatever the file size.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from entcredit.audit.service import append_event
+from entcredit.catalog.model import Category
+from entcredit.core.idnum import mask_id
+from entcredit.ingest.context import IngestContext
+from entcredit.ingest.readers import RowError
+from entcredit.ingest.report import BatchReport, reason_kind
+from entcredit.ingest.rules import Outcome, mask_free_text
+from entcredit.store.bulk import BulkStore, bulk_store
+from entcredit.store.models import IngestBatch
+
+RawRow = Mapping[str, str | None]
+SourceRow = tuple[int, RawRow] | RowError
+NO_ROW = 255  # outcome byte for a line that carried no data row (header, blank line)
+
+
+class IngestError(ValueError):
+    """The batch as a whole cannot be loaded (unknown category, bad headers, limits)."""
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    category: str | None = None
+    # Department for rows without a dept_code (files without the column).
+    dept_code: str | None = None
+    # A department's own credentials: every row must belong to it.
+    enforce_dept: bool = False
+    # Date the batch was received (history migration); default: today.
+    received_on: date | None = None
+    submitted_by: str = "system"
+    chunk_rows: int = 5000
+
+
+@dataclass(slots=True)
+class Accepted:
+    """A validated row on its way to the store."""
+
+    row_no: int
+    values: dict[str, Any]
+    extras: dict[str, str] | None
+
+
+def infer_category(ctx: IngestContext, headers: Sequence[str], name: str) -> Category:
+    """Pick the category whose fields the headers name (codes or labels): the one that knows
+    the most headers, with a tie broken by the file name mentioning the category."""
+    best: tuple[int, int, str] | None = None
+    for cat in ctx.catalog.categories:
+        hm = cat.header_map(headers)
+        known = sum(1 for c in hm.columns if c is not None)
+        score = (known, int(cat.name in name), cat.name)
+        if known and (best is None or score > best):
+            best = score
+    if best is None:
+        raise IngestError(f"{name}: no header names a field of any category; pass the category")
+    return ctx.catalog.category(best[2])
+
+
+class BatchLoader:
+    """Loads one source into one category inside the caller's transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        ctx: IngestContext,
+        category: Category,
+        options: LoadOptions,
+        *,
+        source_name: str,
+        source_format: str,
+        encoding: str | None,
+    ) -> None:
+        self.session = session
+        self.ctx = ctx
+        self.category = category
+        self.options = options
+        self.store: BulkStore = bulk_store(session)
+        self.validator = category.validator()
+        self.received_on = options.received_on or ctx.today()
+        self.report = BatchReport(
+            batch_id=None,
+            source_name=source_name,
+            category=category.name,
+            source_format=source_format,
+            encoding=encoding,
+            dept_code=options.dept_code,
+            received_on=self.received_on,
+        )
+        self.outcomes = bytearray()
+        self._pii_fields = frozenset(f.code for f in category.fields if f.pii)
+        self._issue_rows: list[tuple[Any, ...]] = []
+        self._extra_rows: list[tuple[Any, ...]] = []
+        self.batch = self._open_batch()
+
+    # -- batch bookkeeping -------------------------------------------------------------
+    def _open_batch(self) -> IngestBatch:
+        batch = IngestBatch(
+            category=self.category.name,
+            dept_code=self.options.dept_code,
+            source_name=self.report.source_name,
+            source_format=self.report.source_format,
+            source_encoding=self.report.encoding,
+            source_sha256="",
+            submitted_by=self.options.submitted_by,
+            received_on=self.received_on,
+            started_at=self.ctx.now(),
+            summary={},
+            outcomes=b"",
+        )
+        self.session.add(batch)
+        self.session.flush()
+        self.report.batch_id = batch.id
+        return batch
+
+    def set_outcome(self, row_no: int, outcome: Outcome) -> None:
+        if row_no >= len(self.outcomes):
+            self.outcomes.extend(b"\xff" * (row_no + 1 - len(self.outcomes)))
+        self.outcomes[row_no] = outcome
+        r = self.report
+        if outcome is Outcome.NEW:
+            r.rows_new += 1
+        elif outcome is Outcome.CORRECTED:
+            r.rows_corrected += 1
+        elif outcome is Outcome.UNCHANGED:
+            r.rows_unchanged += 1
+        elif outcome is Outcome.WITHDRAWN:
+            r.rows_withdrawn += 1
+        else:
+            r.rows_rejected += 1
+
+    def reject(
+        self, row_no: int, raw: RawRow | None, problems: Iterable[tuple[str | None, str]]
+    ) -> None:
+        masked = self._mask_raw(raw) if raw is not None else None
+        for field_code, reason in problems:
+            self._issue_rows.append((self.batch.id, row_no, field_code, "error", reason, masked))
+            self.report.rejected_by_reason[reason_kind(field_code, reason)] += 1
+            masked = None  # the raw row is kept once, beside its first reason
+        self.set_outcome(row_no, Outcome.REJECTED)
+
+    def warn(self, row_no: int, field_code: str | None, reason: str) -> None:
+        self._issue_rows.append((self.batch.id, row_no, field_code, "warning", reason, None))
+
+    def keep_extras(self, row_no: int, key: str | None, extras: Mapping[str, str]) -> None:
+        data = {k: mask_free_text(v) for k, v in extras.items()}
+        self._extra_rows.append((self.batch.id, row_no, key, orjson.dumps(data).decode()))
+
+    def _mask_raw(self, raw: RawRow) -> str:
+        out = {
+            k: (mask_id(v) if k in self._pii_fields else mask_free_text(v)) if v else v
+            for k, v in raw.items()
+        }
+        return orjson.dumps(out).decode()
+
+    def flush_side_tables(self) -> None:
+        ids = self.store.allocate_ids("ingest_row_issues", len(self._issue_rows))
+        self.store.insert(
+            "ingest_row_issues",
+            ("id", "batch_id", "row_no", "field", "severity", "reason", "raw"),
+            [(i, *row) for i, row in zip(ids, self._issue_rows, strict=True)],
+        )
+        ids = self.store.allocate_ids("ingest_extra_columns", len(self._extra_rows))
+        self.store.insert(
+            "ingest_extra_columns",
+            ("id", "batch_id", "row_no", "record_key", "data"),
+            [(i, *row) for i, row in zip(ids, self._extra_rows, strict=True)],
+        )
+        self._issue_rows.clear()
+        self._extra_rows.clear()
+
+    # -- the loop ----------------------------------------------------------------------
+    def run(
+        self,
+        headers: Callable[[], Sequence[str]],
+        rows: Iterator[SourceRow],
+        write_chunk: Callable[[BatchLoader, list[Accepted]], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> BatchReport:
+        started = time.perf_counter()
+        header_cache: tuple[tuple[str, ...], list[tuple[str, str]], list[str]] | None = None
+        chunk: list[Accepted] = []
+        for item in rows:
+            if isinstance(item, RowError):
+                self.report.rows_read += 1
+                self.reject(item.row_no, None, [(None, item.reason)])
+                continue
+            row_no, raw = item
+            self.report.rows_read += 1
+            hdrs = tuple(headers())
+            if header_cache is None or header_cache[0] != hdrs:
+                header_cache = self._map_headers(hdrs)
+            _, mapping, unknown = header_cache
+            mapped = {code: raw.get(h) for h, code in mapping}
+            accepted = self._validate(row_no, mapped)
+            if accepted is None:
+                continue
+            if unknown:
+                extras = {h: v for h in unknown if (v := raw.get(h))}
+                accepted.extras = extras or None
+            chunk.append(accepted)
+            if len(chunk) >= self.options.chunk_rows:
+                write_chunk(self, chunk)
+                chunk = []
+                self.flush_side_tables()
+                if progress:
+                    progress(self.report.rows_read)
+        if chunk:
+            write_chunk(self, chunk)
+        self.flush_side_tables()
+        if progress:
+            progress(self.report.rows_read)
+        self.report.elapsed_seconds = time.perf_counter() - started
+        self.report.check_balance()
+        return self.report
+
+    def _map_headers(
+        self, hdrs: tuple[str, ...]
+    ) -> tuple[tuple[str, ...], list[tuple[str, str]], list[str]]:
+        hm = self.category.header_map(list(hdrs))
+        if hm.duplicates:
+            raise IngestError(
+                f"{self.report.source_name}: the same field appears in several columns: "
+                + ", ".join(hm.duplicates)
+            )
+        mapping = [(h, c) for h, c in zip(hdrs, hm.columns, strict=True) if c is not None]
+        for u in hm.unknown:
+            if u not in self.report.unknown_columns:
+                self.report.unknown_columns.append(u)
+        return hdrs, mapping, list(hm.unknown)
+
+    def _validate(self, row_no: int, mapped: dict[str, str | None]) -> Accepted | None:
+        opts = self.options
+        if self.category.kind == "aggregated" or "dept_code" in self._field_codes:
+            given = mapped.get("dept_code")
+            if not given:
+                if opts.dept_code:
+                    mapped["dept_code"] = opts.dept_code
+            elif opts.enforce_dept and given.strip() != opts.dept_code:
+                self.reject(
+                    row_no,
+                    mapped,
+                    [("dept_code", f"'{given}' is not the submitting department {opts.dept_code}")],
+                )
+                return None
+        values, issues = self.validator(mapped)
+        withdraw = values.get("op") == "withdraw"
+        errors = [
+            (i.field, i.reason)
+            for i in issues
+            if i.severity == "error" and (not withdraw or i.field in self.category.key)
+        ]
+        if errors:
+            self.reject(row_no, mapped, errors)
+            return None
+        for i in issues:
+            if i.severity == "warning":
+                self.warn(row_no, i.field, i.reason)
+        if any(i.severity == "warning" for i in issues):
+            self.report.rows_warned += 1
+        return Accepted(row_no, values, None)
+
+    @property
+    def _field_codes(self) -> frozenset[str]:
+        return frozenset(f.code for f in self.category.fields)
+
+    def finish(self, source_sha256: str) -> BatchReport:
+        b = self.batch
+        r = self.report
+        b.source_sha256 = source_sha256
+        b.finished_at = self.ctx.now()
+        b.rows_read, b.rows_new, b.rows_corrected = r.rows_read, r.rows_new, r.rows_corrected
+        b.rows_unchanged, b.rows_withdrawn = r.rows_unchanged, r.rows_withdrawn
+        b.rows_rejected, b.rows_unlinked, b.rows_late = (
+            r.rows_rejected,
+            r.rows_unlinked,
+            r.rows_late,
+        )
+        b.rows_warned = r.rows_warned
+        b.outcomes = zlib.compress(bytes(self.outcomes))
+        b.summary = {
+            "rejected_by_reason": dict(r.rejected_by_reason.most_common()),
+            "unknown_columns": r.unknown_columns,
+            "rows_name_mismatch": r.rows_name_mismatch,
+            "records_linked": r.records_linked,
+        }
+        self.session.flush()
+        append_event(
+            self.session,
+            actor=self.options.submitted_by,
+            tag="batch:load",
+            subject_id=str(b.id),
+            details={
+                "category": r.category,
+                "source": r.source_name,
+                "sha256": b.source_sha256,
+                "read": r.rows_read,
+                "new": r.rows_new,
+                "corrected": r.rows_corrected,
+                "unchanged": r.rows_unchanged,
+                "withdrawn": r.rows_withdrawn,
+                "rejected": r.rows_rejected,
+            },
+            occurred_at=b.finished_at,
+        )
+        return r
+
+
+def decode_outcomes(blob: bytes) -> dict[int, Outcome]:
+    """Row number -> outcome, from ``IngestBatch.outcomes``."""
+    raw = zlib.decompress(blob)
+    return {i: Outcome(b) for i, b in enumerate(raw) if b != NO_ROW}

@@ -1,0 +1,258 @@
+"""Entry points of ingest: a file, a stream (HTTP upload), a JSON batch; publication and the
+recomputation of provisional deadlines. Each load is one transaction of its own."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from entcredit.ingest.aggregated import AggregatedWriter
+from entcredit.ingest.context import IngestContext
+from entcredit.ingest.pipeline import BatchLoader, IngestError, LoadOptions, infer_category
+from entcredit.ingest.readers import ReadLimits, RowSource, open_source, open_stream
+from entcredit.ingest.register import DepartmentWriter, EnterpriseWriter, PersonRoleWriter
+from entcredit.ingest.report import BatchReport
+from entcredit.ingest.rules import compute_deadlines
+from entcredit.store.models import Record, RecordVersion
+
+Progress = Callable[[int], None]
+
+
+@contextmanager
+def loading_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One batch, one transaction. On SQLite it takes the write lock up front (BEGIN
+    IMMEDIATE) so concurrent loaders queue instead of failing."""
+    session = factory()
+    try:
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _writer(loader: BatchLoader) -> Callable[[BatchLoader, list[Any]], None]:
+    name = loader.category.name
+    if name == "enterprise":
+        return EnterpriseWriter(loader)
+    if name == "person_role":
+        return PersonRoleWriter(loader)
+    if name == "department":
+        return DepartmentWriter(loader)
+    return AggregatedWriter(loader)
+
+
+def load_in_session(
+    session: Session,
+    ctx: IngestContext,
+    source: RowSource,
+    options: LoadOptions,
+    sha256: str,
+    progress: Progress | None = None,
+) -> BatchReport:
+    """Load ``source`` inside the caller's transaction (a web request's, or
+    ``loading_transaction``'s): the caller commits, or rolls back on any error."""
+    if options.category:
+        try:
+            category = ctx.catalog.category(options.category)
+        except KeyError as exc:
+            raise IngestError(f"unknown category {options.category!r}") from exc
+    else:
+        category = infer_category(ctx, source.headers, source.name)
+    loader = BatchLoader(
+        session,
+        ctx,
+        category,
+        options,
+        source_name=source.name,
+        source_format=source.format,
+        encoding=source.encoding,
+    )
+    loader.run(lambda: source.headers, iter(source), _writer(loader), progress)
+    return loader.finish(sha256)
+
+
+def _load(
+    factory: sessionmaker[Session],
+    ctx: IngestContext,
+    source: RowSource,
+    options: LoadOptions,
+    sha256: str,
+    progress: Progress | None,
+) -> BatchReport:
+    with loading_transaction(factory) as session:
+        return load_in_session(session, ctx, source, options, sha256, progress)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_path(
+    factory: sessionmaker[Session],
+    ctx: IngestContext,
+    path: Path,
+    options: LoadOptions,
+    progress: Progress | None = None,
+) -> BatchReport:
+    limits = ReadLimits.from_settings(ctx.settings)
+    with open_source(path, limits) as source:
+        return _load(factory, ctx, source, options, file_sha256(path), progress)
+
+
+def stream_sha256(stream: BinaryIO) -> str:
+    """Hash a seekable stream and rewind it."""
+    h = hashlib.sha256()
+    while block := stream.read(1 << 20):
+        h.update(block)
+    stream.seek(0)
+    return h.hexdigest()
+
+
+def load_stream(
+    session: Session,
+    ctx: IngestContext,
+    stream: BinaryIO,
+    name: str,
+    options: LoadOptions,
+    fmt: str | None = None,
+) -> BatchReport:
+    """An uploaded file, inside the caller's transaction. The stream must be seekable."""
+    sha = stream_sha256(stream)
+    with open_stream(stream, name, ReadLimits.from_settings(ctx.settings), fmt=fmt) as source:
+        return load_in_session(session, ctx, source, options, sha)
+
+
+def load_json_rows(
+    session: Session,
+    ctx: IngestContext,
+    rows: Sequence[Mapping[str, Any]],
+    name: str,
+    options: LoadOptions,
+) -> BatchReport:
+    """A JSON batch goes through the JSONL reader, so both paths share one set of value
+    conversions and row numbers (row n = the n-th object, from 1)."""
+    if len(rows) > ctx.settings.max_json_batch_rows:
+        raise IngestError(
+            f"batch has {len(rows)} rows; the limit for a JSON batch is "
+            f"{ctx.settings.max_json_batch_rows} (upload a file for more)"
+        )
+    body = b"\n".join(orjson.dumps(r) for r in rows)
+    return load_stream(session, ctx, io.BytesIO(body), name, options, fmt="jsonl")
+
+
+def publish_due(session: Session, as_of: date) -> int:
+    """The scheduled publish step: every active record received by ``as_of`` and not yet
+    published is published on ``as_of``. Running it twice for the same date changes nothing."""
+    result = session.execute(
+        update(Record)
+        .where(
+            Record.published_on.is_(None), Record.status == "active", Record.received_on <= as_of
+        )
+        .values(published_on=as_of)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def recompute_provisional(
+    session: Session, ctx: IngestContext, chunk: int = 10_000
+) -> tuple[int, int]:
+    """Recompute deadlines that were provisional, now that the calendar may cover more years.
+    Returns (recomputed, still provisional)."""
+    days = {
+        c.name: (c.aggregate_working_days, c.publish_working_days or 20)
+        for c in ctx.catalog.categories
+        if c.kind == "aggregated"
+    }
+    recomputed = still = 0
+    last_id = 0
+    while True:
+        rows = session.execute(
+            Record.__table__.select()
+            .with_only_columns(Record.id, Record.category, Record.produced_on, Record.received_on)
+            .where(Record.deadline_provisional.is_(True), Record.id > last_id)
+            .order_by(Record.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return recomputed, still
+        updates = []
+        for rid, category, produced_on, received_on in rows:
+            agg, pub = days[category]
+            d = compute_deadlines(
+                ctx.calendar,
+                produced_on=produced_on,
+                received_on=received_on,
+                aggregate_days=agg,
+                publish_days=pub,
+            )
+            still += d.provisional
+            recomputed += 1
+            updates.append(
+                {
+                    "id": rid,
+                    "aggregate_due": d.aggregate_due,
+                    "aggregated_on_time": d.aggregated_on_time,
+                    "publish_due": d.publish_due,
+                    "deadline_provisional": d.provisional,
+                }
+            )
+        session.execute(update(Record), updates)
+        last_id = rows[-1][0]
+
+
+def record_history(session: Session, record_id: int) -> list[dict[str, Any]]:
+    """Every version of a record, oldest first: its superseded versions and its current row."""
+    cols = (
+        "version",
+        "op",
+        "batch_id",
+        "row_no",
+        "content_hash",
+        "uscc",
+        "subject_name",
+        "produced_on",
+        "authority",
+        "fields",
+        "status",
+    )
+    past = session.execute(
+        select(*(getattr(RecordVersion, c) for c in cols))
+        .where(RecordVersion.record_id == record_id)
+        .order_by(RecordVersion.version)
+    ).all()
+    out = [dict(zip(cols, row, strict=True)) for row in past]
+    rec = session.get(Record, record_id)
+    if rec is not None:
+        out.append(
+            {
+                "version": rec.version,
+                "op": rec.last_op,
+                "batch_id": rec.last_batch_id,
+                "row_no": rec.last_row_no,
+                "content_hash": rec.content_hash,
+                "uscc": rec.uscc,
+                "subject_name": rec.subject_name,
+                "produced_on": rec.produced_on,
+                "authority": rec.authority,
+                "fields": rec.fields,
+                "status": rec.status,
+            }
+        )
+    return out

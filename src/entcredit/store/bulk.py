@@ -1,0 +1,302 @@
+"""Bulk paths into the store: the driver's fast path on each dialect (``executemany`` on
+SQLite, ``COPY`` on PostgreSQL), inside the caller's transaction. Row-by-row ORM inserts are
+5-12 times slower at the volumes a province sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from entcredit.ingest.rules import Existing
+
+RECORD_COLUMNS = (
+    "id",
+    "category",
+    "dept_code",
+    "source_id",
+    "uscc",
+    "reg_no",
+    "enterprise_id",
+    "subject_name",
+    "name_mismatch",
+    "produced_on",
+    "authority",
+    "fields",
+    "status",
+    "version",
+    "content_hash",
+    "received_on",
+    "aggregate_due",
+    "aggregated_on_time",
+    "publish_due",
+    "deadline_provisional",
+    "published_on",
+    "first_batch_id",
+    "last_batch_id",
+    "last_op",
+    "last_row_no",
+)
+RECORD_UPDATE_COLUMNS = (
+    "uscc",
+    "reg_no",
+    "enterprise_id",
+    "subject_name",
+    "name_mismatch",
+    "produced_on",
+    "authority",
+    "fields",
+    "status",
+    "version",
+    "content_hash",
+    "aggregate_due",
+    "aggregated_on_time",
+    "deadline_provisional",
+    "last_batch_id",
+    "last_op",
+    "last_row_no",
+)
+RECORD_STATUS_COLUMNS = ("status", "version", "last_batch_id", "last_op", "last_row_no")
+# The content columns a version keeps, in ``record_versions`` order after its key.
+VERSION_COLUMNS = (
+    "record_id",
+    "version",
+    "op",
+    "batch_id",
+    "row_no",
+    "content_hash",
+    "uscc",
+    "subject_name",
+    "produced_on",
+    "authority",
+    "fields",
+    "status",
+)
+# The same, read from a current row of ``records``.
+VERSION_SOURCE = (
+    "id",
+    "version",
+    "last_op",
+    "last_batch_id",
+    "last_row_no",
+    "content_hash",
+    "uscc",
+    "subject_name",
+    "produced_on",
+    "authority",
+    "fields",
+    "status",
+)
+
+Row = Sequence[Any]
+
+
+def _to_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+class BulkStore(Protocol):
+    dialect: str
+
+    def allocate_ids(self, table: str, n: int) -> list[int]: ...
+    def fetch_records(self, dept_code: str, source_ids: Sequence[str]) -> dict[str, Existing]: ...
+    def fetch_enterprises(self, usccs: Sequence[str]) -> dict[str, tuple[int, list[str]]]: ...
+    def fetch_enterprises_by_regno(self, reg_nos: Sequence[str]) -> dict[str, int]: ...
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
+    def update_by_id(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
+    def insert_ignore(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
+    def execute_many(self, sql: str, rows: Sequence[Row]) -> None: ...
+    def supersede(self, record_ids: Sequence[int]) -> None: ...
+    def supersede_withdrawn(self, rows: Sequence[Row]) -> None: ...
+    @property
+    def ph(self) -> str: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+
+class _Common:
+    """SQL shared by both dialects; ``_ph`` is the driver's placeholder."""
+
+    _ph = "?"
+    _chunk = 5000
+
+    def __init__(self, session: Session) -> None:
+        self._conn: Any = session.connection().connection.driver_connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cur = self._conn.cursor()
+        try:
+            cur.execute(sql, tuple(params))
+            return list(cur.fetchall()) if cur.description else []
+        finally:
+            cur.close()
+
+    @property
+    def ph(self) -> str:
+        return self._ph
+
+    def _in(self, n: int) -> str:
+        return ",".join([self._ph] * n)
+
+    def _batched(self, items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+        for i in range(0, len(items), self._chunk):
+            yield items[i : i + self._chunk]
+
+    def fetch_records(self, dept_code: str, source_ids: Sequence[str]) -> dict[str, Existing]:
+        out: dict[str, Existing] = {}
+        p = self._ph
+        for part in self._batched(source_ids):
+            rows = self.execute(
+                "SELECT source_id, id, category, version, content_hash, status, received_on,"
+                f" published_on FROM records WHERE dept_code = {p}"
+                f" AND source_id IN ({self._in(len(part))})",
+                [dept_code, *part],
+            )
+            for sid, rid, cat, ver, h, st, rec, pub in rows:
+                out[sid] = Existing(rid, cat, ver, h, st, _to_date(rec), _to_date(pub))  # type: ignore[arg-type]
+        return out
+
+    def fetch_enterprises(self, usccs: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
+        out: dict[str, tuple[int, list[str]]] = {}
+        for part in self._batched(usccs):
+            rows = self.execute(
+                "SELECT e.uscc, e.id, e.name, f.name FROM enterprises e"
+                " LEFT JOIN enterprise_former_names f ON f.enterprise_id = e.id"
+                f" WHERE e.uscc IN ({self._in(len(part))})",
+                part,
+            )
+            for uscc, eid, name, former in rows:
+                names = out.setdefault(uscc, (eid, [name]))[1]
+                if former is not None:
+                    names.append(former)
+        return out
+
+    def fetch_enterprises_by_regno(self, reg_nos: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in self._batched(reg_nos):
+            rows = self.execute(
+                f"SELECT reg_no, id FROM enterprises WHERE reg_no IN ({self._in(len(part))})",
+                part,
+            )
+            out.update(dict(rows))
+        return out
+
+    def execute_many(self, sql: str, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        cur = self._conn.cursor()
+        try:
+            cur.executemany(sql, rows)
+        finally:
+            cur.close()
+
+    def insert_ignore(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        """Insert, skipping rows that collide with a unique constraint (both dialects accept
+        ON CONFLICT DO NOTHING)."""
+        if not rows:
+            return
+        cols = ", ".join(columns)
+        cur = self._conn.cursor()
+        try:
+            cur.executemany(
+                f"INSERT INTO {table} ({cols}) VALUES ({self._in(len(columns))})"
+                " ON CONFLICT DO NOTHING",
+                rows,
+            )
+        finally:
+            cur.close()
+
+    def supersede(self, record_ids: Sequence[int]) -> None:
+        """Copy the current rows of these records into their history, inside the database
+        (no round trip of the content), before they are overwritten."""
+        for part in self._batched(record_ids):
+            self.execute(
+                f"INSERT INTO record_versions ({', '.join(VERSION_COLUMNS)})"
+                f" SELECT {', '.join(VERSION_SOURCE)} FROM records"
+                f" WHERE id IN ({self._in(len(part))})",
+                part,
+            )
+
+    def supersede_withdrawn(self, rows: Sequence[Row]) -> None:
+        """History rows for withdrawals made and superseded within one chunk: rows of
+        (version, batch_id, row_no, record_id); the content is the stored current content."""
+        p = self._ph
+        self.execute_many(
+            f"INSERT INTO record_versions ({', '.join(VERSION_COLUMNS)})"
+            f" SELECT id, {p}, 'withdraw', {p}, {p}, content_hash, uscc, subject_name,"
+            f" produced_on, authority, fields, 'withdrawn' FROM records WHERE id = {p}",
+            rows,
+        )
+
+    def update_by_id(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        sets = ", ".join(f"{c} = {self._ph}" for c in columns)
+        cur = self._conn.cursor()
+        try:
+            cur.executemany(f"UPDATE {table} SET {sets} WHERE id = {self._ph}", rows)
+        finally:
+            cur.close()
+
+
+class SqliteBulkStore(_Common):
+    dialect = "sqlite"
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._next: dict[str, int] = {}
+
+    def allocate_ids(self, table: str, n: int) -> list[int]:
+        # Safe because a loading transaction holds SQLite's write lock (BEGIN IMMEDIATE).
+        if table not in self._next:
+            self._next[table] = (
+                (self.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")[0][0]) + 1
+            )
+        start = self._next[table]
+        self._next[table] = start + n
+        return list(range(start, start + n))
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        cols = ", ".join(columns)
+        cur = self._conn.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({self._in(len(columns))})", rows)
+        finally:
+            cur.close()
+
+
+class PostgresBulkStore(_Common):
+    dialect = "postgresql"
+    _ph = "%s"
+
+    def allocate_ids(self, table: str, n: int) -> list[int]:
+        rows = self.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, n],
+        )
+        return [r[0] for r in rows]
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        cur = self._conn.cursor()
+        try:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cur.close()
+
+
+def bulk_store(session: Session) -> BulkStore:
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        return SqliteBulkStore(session)
+    if name == "postgresql":
+        return PostgresBulkStore(session)
+    raise ValueError(f"unsupported database dialect {name!r}")
