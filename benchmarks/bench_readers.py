@@ -5,6 +5,11 @@
 Prints rows/s for CSV UTF-8, CSV GBK, JSONL and XLSX (20 columns of realistic content), the
 bare ``csv.reader`` parse rate on the same file as a ceiling, and the RSS growth while reading
 the big CSV (sampled every 50,000 rows with psutil): streaming means it stays flat.
+
+``XLSX calamine`` is a comparison line only: python-calamine loading the same (trusted) sheet
+whole and converting the cells like the reader does. It is not on the ingest path: it
+densifies the sheet in memory and aborts the process on a tiny far-apart-cells file (see
+docs/ingest-formats.md).
 """
 
 from __future__ import annotations
@@ -129,6 +134,31 @@ def bench_parse_only(path: Path) -> None:
           "  (bare parse, no dicts: the ceiling)", flush=True)  # fmt: skip
 
 
+def bench_calamine(path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from entcredit.ingest.readers.xlsx import xlsx_cell
+
+    proc = psutil.Process()
+    gc.collect()
+    rss0 = proc.memory_info().rss
+    t0 = time.perf_counter()
+    rows = 0
+    with path.open("rb") as f:
+        wb = CalamineWorkbook.from_filelike(f)
+    sheet = wb.get_sheet_by_index(0)
+    rss1 = proc.memory_info().rss
+    for values in sheet.iter_rows():
+        cells = list(map(xlsx_cell, values))
+        if any(cells):
+            rows += 1
+    wb.close()
+    dt = time.perf_counter() - t0
+    print(f"{'XLSX calamine':<12} {rows - 1:>9,} rows {'':>11} {dt:7.2f} s "
+          f"{(rows - 1) / dt:>10,.0f} rows/s  (comparison only, not used: whole sheet loaded, "
+          f"RSS +{(rss1 - rss0) / 1e6:.0f} MB)", flush=True)  # fmt: skip
+
+
 def traced_peak(path: Path) -> int:
     tracemalloc.start()
     try:
@@ -160,6 +190,7 @@ def main() -> None:
         bench("CSV GBK", gbk)
         bench("JSONL", jsonl)
         bench("XLSX", xlsx)
+        bench_calamine(xlsx)
         small = d / "small.csv"
         write_csv(small, 100_000, "utf-8")
         print(

@@ -891,3 +891,59 @@ def test_roundtrip_gb18030(tmp_path: Path, table: tuple[list[str], list[list[str
 @given(table=_tables(_GBK_CHAR))
 def test_roundtrip_gbk(tmp_path: Path, table: tuple[list[str], list[list[str]]]) -> None:
     _roundtrip(tmp_path, table, "gbk")
+
+
+def test_xlsx_leading_and_inner_blank_rows_keep_worksheet_numbers(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws["A5"] = "name"  # rows 1-4 blank
+    ws["B5"] = "code"
+    ws["A6"] = "a"
+    ws["B6"] = 1
+    ws["B7"] = "  "  # whitespace only: blank
+    ws["A10"] = "b"  # rows 8-9 blank
+    ws["A1000"] = "c"
+    wb.save(tmp_path / "lead.xlsx")
+    with open_source(tmp_path / "lead.xlsx") as src:
+        assert src.headers == ["name", "code"]
+        rows, errors = drain(src)
+        assert src.rows_read == 3
+    assert errors == []
+    assert rows == [
+        (6, {"name": "a", "code": "1"}),
+        (10, {"name": "b", "code": None}),
+        (1000, {"name": "c", "code": None}),
+    ]
+
+
+def test_xlsx_header_must_start_in_column_a(tmp_path: Path) -> None:
+    # Pinned because some XLSX libraries (calamine) drop leading empty columns silently.
+    path = write_xlsx(tmp_path / "b.xlsx", [[None, "name"], [None, "x"]])
+    with pytest.raises(SourceError, match="header of column 1 is empty"):
+        open_source(path)
+
+
+def test_xlsx_far_apart_cells_are_read_in_bounded_memory(tmp_path: Path) -> None:
+    """Two cells at A1 and XFD1048576 make a 5 KB file whose bounding box is 17 billion cells.
+
+    A reader that densifies the sheet (python-calamine 0.9: ``Range::from_sparse``, calamine
+    issue #693) aborts the whole process on it; the streaming reader must not care.
+    """
+    path = write_xlsx(tmp_path / "far.xlsx", [["a"], [1]])
+    with zipfile.ZipFile(path) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml")
+    far = b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData>'
+    rewrite_zip(path, {"xl/worksheets/sheet1.xml": sheet.replace(b"</sheetData>", far)})
+    assert path.stat().st_size < 10_000
+    tracemalloc.start()
+    try:
+        with open_source(path) as src:
+            items = list(src)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert items == [(2, {"a": "1"}), RowError(1048576, "row has 16384 cells, header has 1")]
+    assert peak < 50_000_000

@@ -1,25 +1,25 @@
 """Writing aggregated records (licences, penalties, ...): classify each row against the stored
 state of its (dept_code, source_id), attribute it to its enterprise, compute its deadlines,
-and write the chunk in bulk."""
+and write the chunk in bulk.
+
+This is the hot path of every load: rows travel as tuples and lists, not objects, and a new
+record (the common case) is built straight into its insert row.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
-
-import orjson
 
 from entcredit.ingest.pipeline import Accepted, BatchLoader
 from entcredit.ingest.rules import (
     Deadlines,
-    Decision,
     Existing,
     Outcome,
     compute_deadlines,
-    content_hash,
     decide,
     normalize_name,
+    record_identity,
 )
 from entcredit.store.bulk import (
     RECORD_COLUMNS,
@@ -29,22 +29,14 @@ from entcredit.store.bulk import (
     VERSION_SOURCE,
 )
 
-COMMON = frozenset(
-    {"dept_code", "source_id", "uscc", "reg_no", "subject_name", "produced_on", "authority", "op"}
-)
 _ENTERPRISE_CACHE_LIMIT = 500_000
+_COL = {c: i for i, c in enumerate(RECORD_COLUMNS)}
+_VERSION_FROM_INSERT = tuple(_COL[c] for c in VERSION_SOURCE)
+_UPDATE_FROM_INSERT = tuple(_COL[c] for c in RECORD_UPDATE_COLUMNS)
 
 Key = tuple[str, str]
-
-
-@dataclass(slots=True)
-class _Planned:
-    item: Accepted
-    key: Key
-    op: str
-    digest: str
-    decision: Decision
-    before: Existing | None
+# (row, key, op, digest, fields JSON, outcome, reason, state before the row)
+Planned = tuple[Accepted, Key, str, str, str, Outcome, str | None, Existing | None]
 
 
 class EnterpriseIndex:
@@ -72,24 +64,23 @@ class AggregatedWriter:
     def __init__(self, loader: BatchLoader) -> None:
         self.loader = loader
         self.index = EnterpriseIndex()
-        self._deadlines: dict[str, Deadlines] = {}
+        self._deadlines: dict[tuple[str, date], Deadlines] = {}
         cat = loader.category
         self._agg_days = cat.aggregate_working_days
         self._pub_days = cat.publish_working_days or 20
         self._immediate = loader.ctx.settings.publish_mode == "immediate"
 
     def deadlines(self, produced_on: str, received_on: date) -> Deadlines:
-        key = f"{produced_on}|{received_on}"
+        key = (produced_on, received_on)
         d = self._deadlines.get(key)
         if d is None:
-            d = compute_deadlines(
+            d = self._deadlines[key] = compute_deadlines(
                 self.loader.ctx.calendar,
                 produced_on=date.fromisoformat(produced_on),
                 received_on=received_on,
                 aggregate_days=self._agg_days,
                 publish_days=self._pub_days,
             )
-            self._deadlines[key] = d
         return d
 
     def _attribute(self, v: dict[str, Any], regnos: dict[str, int]) -> tuple[int | None, bool]:
@@ -100,184 +91,174 @@ class AggregatedWriter:
         eid, names = hit
         return eid, normalize_name(v["subject_name"]) not in names
 
-    def _plan(self, chunk: list[Accepted]) -> list[_Planned]:
+    def _plan(self, chunk: list[Accepted]) -> list[Planned]:
         loader = self.loader
-        by_dept: dict[str, set[str]] = {}
+        by_dept: dict[str, list[str]] = {}
         for a in chunk:
-            by_dept.setdefault(a.values["dept_code"], set()).add(a.values["source_id"])
+            by_dept.setdefault(a.values["dept_code"], []).append(a.values["source_id"])
         stored: dict[Key, Existing] = {}
         for dept, sids in by_dept.items():
-            for sid, ex in loader.store.fetch_records(dept, sorted(sids)).items():
+            for sid, ex in loader.store.fetch_records(dept, sorted(set(sids))).items():
                 stored[(dept, sid)] = ex
-        # Later rows of the chunk see the effect of earlier ones through this overlay.
+        # Later rows of the chunk see the effect of earlier ones through the overlay.
         overlay: dict[Key, Existing] = {}
-        plan: list[_Planned] = []
+        plan: list[Planned] = []
         cat = loader.category.name
         received = loader.received_on
         for a in chunk:
             v = a.values
             op = v.pop("op", None) or "upsert"
             key = (v["dept_code"], v["source_id"])
-            digest = content_hash(v)
+            digest, fields = record_identity(v)
             before = overlay.get(key) or stored.get(key)
-            d = decide(before, category=cat, op=op, new_hash=digest)
-            plan.append(_Planned(a, key, op, digest, d, before))
-            if d.outcome is Outcome.NEW:
+            if before is None and op != "withdraw":
+                plan.append((a, key, op, digest, fields, Outcome.NEW, None, None))
                 overlay[key] = Existing(0, cat, 1, digest, "active", received, None)
-            elif d.outcome is Outcome.CORRECTED and before is not None:
-                overlay[key] = Existing(
-                    before.id,
-                    cat,
-                    before.version + 1,
-                    digest,
-                    "active",
-                    before.received_on,
-                    before.published_on,
-                )
-            elif d.outcome is Outcome.WITHDRAWN and before is not None:
-                overlay[key] = Existing(
-                    before.id,
-                    cat,
-                    before.version + 1,
-                    before.content_hash,
-                    "withdrawn",
-                    before.received_on,
-                    before.published_on,
-                )
+                continue
+            d = decide(before, category=cat, op=op, new_hash=digest)
+            plan.append((a, key, op, digest, fields, d.outcome, d.reason, before))
+            if before is None or d.outcome in (Outcome.REJECTED, Outcome.UNCHANGED):
+                continue
+            withdrawn = d.outcome is Outcome.WITHDRAWN
+            overlay[key] = before._replace(
+                version=before.version + 1,
+                content_hash=before.content_hash if withdrawn else digest,
+                status="withdrawn" if withdrawn else "active",
+            )
         return plan
 
     def __call__(self, loader: BatchLoader, chunk: list[Accepted]) -> None:
         plan = self._plan(chunk)
         store = loader.store
-        self.index.lookup(
-            loader, {p.item.values["uscc"] for p in plan if p.item.values.get("uscc")}
-        )
-        regs = sorted(
-            {
-                r
-                for p in plan
-                if (r := p.item.values.get("reg_no")) and not p.item.values.get("uscc")
-            }
-        )
-        regnos = store.fetch_enterprises_by_regno(regs) if regs else {}
-        new_ids = iter(
-            store.allocate_ids("records", sum(p.decision.outcome is Outcome.NEW for p in plan))
-        )
+        self.index.lookup(loader, {u for p in plan if (u := p[0].values.get("uscc"))})
+        regs = {r for p in plan if (r := p[0].values.get("reg_no")) and not p[0].values.get("uscc")}
+        regnos = store.fetch_enterprises_by_regno(sorted(regs)) if regs else {}
+        n_new = sum(1 for p in plan if p[5] is Outcome.NEW)
+        new_ids = iter(store.allocate_ids("records", n_new))
         batch_id, cat, received = loader.batch.id, loader.category.name, loader.received_on
         published = received if self._immediate else None
         report = loader.report
-        # The state each touched key will have after this chunk, by how it reaches the store.
-        pending: dict[Key, _Pending] = {}
+        set_outcome = loader.set_outcome
+        # Per touched key, the row that will reach the store: ("insert" | "update" | "status",
+        # a list in that statement's column order).
+        pending: dict[Key, tuple[str, list[Any]]] = {}
         supersede: list[int] = []  # stored current rows to move into history first
         supersede_withdrawn: list[tuple[Any, ...]] = []  # (version, batch, row_no, id)
         history: list[tuple[Any, ...]] = []  # versions created and superseded in this chunk
 
-        for p in plan:
-            a, v, outcome = p.item, p.item.values, p.decision.outcome
-            if outcome is Outcome.REJECTED:
-                loader.reject(
-                    a.row_no, _as_raw(v), [("source_id", p.decision.reason or "rejected")]
-                )
-                continue
-            loader.set_outcome(a.row_no, outcome)
-            if a.extras:
-                loader.keep_extras(a.row_no, f"{p.key[0]}/{p.key[1]}", a.extras)
-            if outcome is Outcome.UNCHANGED:
-                continue
-            before = pending.get(p.key)
-            if before is not None and before.kind != "status":
-                history.append(tuple(before.row[c] for c in VERSION_SOURCE))
-            elif before is not None:  # withdrawn earlier in this chunk, changed again
-                supersede_withdrawn.append(
-                    (before.row["version"], batch_id, before.row["last_row_no"], before.row["id"])
-                )
-            elif p.before is not None:
-                supersede.append(p.before.id)
-            if outcome is Outcome.WITHDRAWN:
-                assert p.before is not None
-                state = {
-                    "status": "withdrawn",
-                    "version": p.before.version + 1,
-                    "last_batch_id": batch_id,
-                    "last_op": "withdraw",
-                    "last_row_no": a.row_no,
-                }
-                if before is not None and before.kind != "status":
-                    before.row.update(state)
-                else:
-                    pending[p.key] = _Pending("status", {**state, "id": p.before.id})
-                continue
-            fields = orjson.dumps({k: x for k, x in v.items() if k not in COMMON}).decode()
-            eid, mismatch = self._attribute(v, regnos)
-            report.rows_unlinked += eid is None
-            report.rows_name_mismatch += mismatch
-            row = {
-                "uscc": v.get("uscc"),
-                "reg_no": v.get("reg_no"),
-                "enterprise_id": eid,
-                "subject_name": v["subject_name"],
-                "name_mismatch": mismatch,
-                "produced_on": v["produced_on"],
-                "authority": v["authority"],
-                "fields": fields,
-                "status": "active",
-                "content_hash": p.digest,
-                "last_batch_id": batch_id,
-                "last_row_no": a.row_no,
-            }
+        for a, key, _op, digest, fields, outcome, reason, before in plan:
+            v = a.values
             if outcome is Outcome.NEW:
+                set_outcome(a.row_no, outcome)
+                if a.extras:
+                    loader.keep_extras(a.row_no, f"{key[0]}/{key[1]}", a.extras)
+                eid, mismatch = self._attribute(v, regnos)
+                report.rows_unlinked += eid is None
+                report.rows_name_mismatch += mismatch
                 dl = self.deadlines(v["produced_on"], received)
                 report.rows_late += dl.aggregated_on_time is False
-                row.update(
-                    id=next(new_ids),
-                    category=cat,
-                    dept_code=p.key[0],
-                    source_id=p.key[1],
-                    version=1,
-                    received_on=received,
-                    aggregate_due=dl.aggregate_due,
-                    aggregated_on_time=dl.aggregated_on_time,
-                    publish_due=dl.publish_due,
-                    deadline_provisional=dl.provisional,
-                    published_on=published,
-                    first_batch_id=batch_id,
-                    last_op="create",
-                )
-                pending[p.key] = _Pending("insert", row)
+                pending[key] = ("insert", [
+                    next(new_ids), cat, key[0], key[1], v.get("uscc"), v.get("reg_no"), eid,
+                    v["subject_name"], mismatch, v["produced_on"], v["authority"], fields,
+                    "active", 1, digest, received, dl.aggregate_due, dl.aggregated_on_time,
+                    dl.publish_due, dl.provisional, published, batch_id, batch_id, "create",
+                    a.row_no,
+                ])  # fmt: skip
                 continue
-            assert p.before is not None  # corrected
-            dl = self.deadlines(v["produced_on"], p.before.received_on)
-            row.update(
-                version=p.before.version + 1,
-                last_op="correct",
-                aggregate_due=dl.aggregate_due,
-                aggregated_on_time=dl.aggregated_on_time,
-                deadline_provisional=dl.provisional,
-            )
-            if before is not None and before.kind == "insert":
-                before.row.update(row)
-            else:
-                pending[p.key] = _Pending("update", {**row, "id": p.before.id})
+            if outcome is Outcome.REJECTED:
+                loader.reject(a.row_no, _as_raw(v), [("source_id", reason or "rejected")])
+                continue
+            set_outcome(a.row_no, outcome)
+            if a.extras:
+                loader.keep_extras(a.row_no, f"{key[0]}/{key[1]}", a.extras)
+            if outcome is Outcome.UNCHANGED:
+                continue
+            assert before is not None
+            self._change(
+                pending, key, a, v, digest, fields, outcome, before, regnos,
+                supersede, supersede_withdrawn, history,
+            )  # fmt: skip
 
         store.supersede(supersede)
         store.supersede_withdrawn(supersede_withdrawn)
-        by_kind: dict[str, list[dict[str, Any]]] = {"insert": [], "update": [], "status": []}
-        for pend in pending.values():
-            by_kind[pend.kind].append(pend.row)
-        store.insert(
-            "records", RECORD_COLUMNS, [[r[c] for c in RECORD_COLUMNS] for r in by_kind["insert"]]
-        )
-        for kind, cols in (("update", RECORD_UPDATE_COLUMNS), ("status", RECORD_STATUS_COLUMNS)):
-            store.update_by_id(
-                "records", cols, [[*(r[c] for c in cols), r["id"]] for r in by_kind[kind]]
-            )
+        inserts = [row for kind, row in pending.values() if kind == "insert"]
+        updates = [row for kind, row in pending.values() if kind == "update"]
+        statuses = [row for kind, row in pending.values() if kind == "status"]
+        store.insert("records", RECORD_COLUMNS, inserts)
+        store.update_by_id("records", RECORD_UPDATE_COLUMNS, updates)
+        store.update_by_id("records", RECORD_STATUS_COLUMNS, statuses)
         store.insert("record_versions", VERSION_COLUMNS, history)
 
+    def _change(
+        self,
+        pending: dict[Key, tuple[str, list[Any]]],
+        key: Key,
+        a: Accepted,
+        v: dict[str, Any],
+        digest: str,
+        fields: str,
+        outcome: Outcome,
+        before: Existing,
+        regnos: dict[str, int],
+        supersede: list[int],
+        supersede_withdrawn: list[tuple[Any, ...]],
+        history: list[tuple[Any, ...]],
+    ) -> None:
+        """A correction or withdrawal (the rare case): keep the version it replaces."""
+        batch_id = self.loader.batch.id
+        prev = pending.get(key)
+        # Work on a full row in insert-column order; it is cut to its statement at the end.
+        if prev is None:
+            supersede.append(before.id)
+            row: list[Any] | None = None
+        elif prev[0] == "insert":
+            row = prev[1]
+            history.append(tuple(row[i] for i in _VERSION_FROM_INSERT))
+        elif prev[0] == "update":
+            row = _expand(prev[1], RECORD_UPDATE_COLUMNS)
+            history.append(tuple(row[i] for i in _VERSION_FROM_INSERT))
+        else:  # withdrawn earlier in this chunk, changed again
+            st = dict(zip(RECORD_STATUS_COLUMNS, prev[1], strict=False))
+            supersede_withdrawn.append((st["version"], batch_id, st["last_row_no"], before.id))
+            row = None
+        version = before.version + 1
+        if outcome is Outcome.WITHDRAWN:
+            change = {"status": "withdrawn", "version": version, "last_batch_id": batch_id,
+                      "last_op": "withdraw", "last_row_no": a.row_no}  # fmt: skip
+        else:
+            eid, mismatch = self._attribute(v, regnos)
+            self.loader.report.rows_unlinked += eid is None
+            self.loader.report.rows_name_mismatch += mismatch
+            dl = self.deadlines(v["produced_on"], before.received_on)
+            change = {
+                "uscc": v.get("uscc"), "reg_no": v.get("reg_no"), "enterprise_id": eid,
+                "subject_name": v["subject_name"], "name_mismatch": mismatch,
+                "produced_on": v["produced_on"], "authority": v["authority"], "fields": fields,
+                "status": "active", "version": version, "content_hash": digest,
+                "aggregate_due": dl.aggregate_due, "aggregated_on_time": dl.aggregated_on_time,
+                "deadline_provisional": dl.provisional, "last_batch_id": batch_id,
+                "last_op": "correct", "last_row_no": a.row_no,
+            }  # fmt: skip
+        if row is None:
+            cols = RECORD_STATUS_COLUMNS if outcome is Outcome.WITHDRAWN else RECORD_UPDATE_COLUMNS
+            pending[key] = ("status" if cols is RECORD_STATUS_COLUMNS else "update",
+                            [*(change[c] for c in cols), before.id])  # fmt: skip
+            return
+        for c, x in change.items():
+            row[_COL[c]] = x
+        if prev is not None and prev[0] == "insert":
+            pending[key] = ("insert", row)  # still a new record, now in a later version
+        else:
+            pending[key] = ("update", [*(row[i] for i in _UPDATE_FROM_INSERT), before.id])
 
-@dataclass(slots=True)
-class _Pending:
-    kind: str  # insert | update | status
-    row: dict[str, Any]
+
+def _expand(update_row: list[Any], columns: tuple[str, ...]) -> list[Any]:
+    """An update row (columns + id) as a full insert-order row (absent columns None)."""
+    row: list[Any] = [None] * len(RECORD_COLUMNS)
+    for c, x in zip(columns, update_row, strict=False):
+        row[_COL[c]] = x
+    row[_COL["id"]] = update_row[-1]
+    return row
 
 
 def _as_raw(values: dict[str, Any]) -> dict[str, str | None]:

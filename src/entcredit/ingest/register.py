@@ -83,15 +83,15 @@ class _RegisterWriter:
 
 class EnterpriseWriter(_RegisterWriter):
     def __call__(self, loader: BatchLoader, chunk: list[Accepted]) -> None:
-        store, ph = loader.store, loader.store.ph
+        store = loader.store
         key = loader.ctx.pii_key
         usccs = sorted({a.values["uscc"] for a in chunk})
         existing: dict[str, list[Any]] = {}
         for part in _parts(usccs):
+            cond, params = store.in_clause("uscc", part)
             for uscc, eid, h, ver, name in store.execute(
-                "SELECT uscc, id, content_hash, version, name FROM enterprises"
-                f" WHERE uscc IN ({','.join([ph] * len(part))})",
-                part,
+                f"SELECT uscc, id, content_hash, version, name FROM enterprises WHERE {cond}",
+                params,
             ):
                 existing[uscc] = [eid, h, ver, name]
         now = loader.ctx.now()
@@ -176,32 +176,33 @@ class EnterpriseWriter(_RegisterWriter):
     def _link(self, usccs: list[str], id_of: dict[str, int]) -> None:
         """Attach records and roles that were waiting for these enterprises."""
         loader = self.loader
-        store, ph = loader.store, loader.store.ph
+        store = loader.store
         names: dict[str, set[str]] = {}
         for u, (_eid, found) in store.fetch_enterprises(usccs).items():
             names[u] = {normalize_name(n) for n in found}
         linked: list[tuple[Any, ...]] = []
         for part in _parts(usccs):
+            cond, params = store.in_clause("uscc", part)
             for rid, uscc, subject in store.execute(
                 "SELECT id, uscc, subject_name FROM records WHERE enterprise_id IS NULL"
-                f" AND uscc IN ({','.join([ph] * len(part))})",
-                part,
+                f" AND {cond}",
+                params,
             ):
                 mismatch = normalize_name(subject) not in names.get(uscc, set())
                 linked.append((id_of[uscc], mismatch, rid))
         store.update_by_id("records", ("enterprise_id", "name_mismatch"), linked)
         loader.report.records_linked += len(linked)
-        cur_rows = [(id_of[u], u) for u in usccs]
+        ph = store.ph
         store.execute_many(
             f"UPDATE person_roles SET enterprise_id = {ph}"
             f" WHERE uscc = {ph} AND enterprise_id IS NULL",
-            cur_rows,
+            [(id_of[u], u) for u in usccs],
         )
 
 
 class PersonRoleWriter(_RegisterWriter):
     def __call__(self, loader: BatchLoader, chunk: list[Accepted]) -> None:
-        store, ph = loader.store, loader.store.ph
+        store = loader.store
         key = loader.ctx.pii_key
         prepared: list[tuple[Accepted, dict[str, Any], str]] = []
         for a in chunk:
@@ -212,10 +213,10 @@ class PersonRoleWriter(_RegisterWriter):
         hashes = sorted({h for _a, _v, h in prepared})
         persons: dict[str, list[Any]] = {}
         for part in _parts(hashes):
+            cond, params = store.in_clause("id_hash", part)
             for h, pid, name in store.execute(
-                "SELECT id_hash, id, name FROM persons"
-                f" WHERE id_hash IN ({','.join([ph] * len(part))})",
-                part,
+                f"SELECT id_hash, id, name FROM persons WHERE {cond}",
+                params,
             ):
                 persons[h] = [pid, name]
         new_persons: list[list[Any]] = []
@@ -241,10 +242,11 @@ class PersonRoleWriter(_RegisterWriter):
         ents = store.fetch_enterprises(usccs)
         existing: dict[tuple[str, int, str], list[Any]] = {}
         for part in _parts(usccs):
+            cond, params = store.in_clause("uscc", part)
             for uscc, pid, role, rid, h, ver in store.execute(
                 "SELECT uscc, person_id, role, id, content_hash, version FROM person_roles"
-                f" WHERE uscc IN ({','.join([ph] * len(part))})",
-                part,
+                f" WHERE {cond}",
+                params,
             ):
                 existing[(uscc, pid, role)] = [rid, h, ver]
         pending: dict[tuple[str, int, str], list[Any]] = {}

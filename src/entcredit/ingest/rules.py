@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -36,6 +36,31 @@ def content_hash(values: Mapping[str, Any]) -> str:
     return hashlib.blake2b(
         orjson.dumps(values, option=orjson.OPT_SORT_KEYS), digest_size=16
     ).hexdigest()
+
+
+# Columns every aggregated category shares; the rest of a row is its category's own fields.
+COMMON_FIELDS = (
+    "dept_code",
+    "source_id",
+    "uscc",
+    "reg_no",
+    "subject_name",
+    "produced_on",
+    "authority",
+)
+
+_NOT_FIELDS = frozenset((*COMMON_FIELDS, "op"))
+
+
+def record_identity(values: Mapping[str, Any]) -> tuple[str, str]:
+    """(content hash, fields JSON) of an aggregated row: the category's own fields as
+    canonical JSON with sorted keys, and a hash over that JSON and the common columns. Equal
+    for equal canonical values whatever the input form; one JSON encoding per row."""
+    fields = orjson.dumps(
+        {k: v for k, v in values.items() if k not in _NOT_FIELDS}, option=orjson.OPT_SORT_KEYS
+    )
+    head = "\x1f".join(str(values.get(c) or "") for c in COMMON_FIELDS).encode()
+    return hashlib.blake2b(head + b"\x1e" + fields, digest_size=16).hexdigest(), fields.decode()
 
 
 _SPACES = re.compile(r"\s+")
@@ -80,9 +105,9 @@ def compute_deadlines(
     return Deadlines(aggregate_due, on_time, pub.due, provisional or pub.provisional)
 
 
-@dataclass(frozen=True, slots=True)
-class Existing:
-    """The current state of a stored aggregated record, as the pipeline needs it."""
+class Existing(NamedTuple):
+    """The current state of a stored aggregated record, as the pipeline needs it (a tuple:
+    one is made per row on the hot path)."""
 
     id: int
     category: str

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy.orm import Session
 
 from entcredit.ingest.rules import Existing
@@ -112,6 +113,7 @@ class BulkStore(Protocol):
     def execute_many(self, sql: str, rows: Sequence[Row]) -> None: ...
     def supersede(self, record_ids: Sequence[int]) -> None: ...
     def supersede_withdrawn(self, rows: Sequence[Row]) -> None: ...
+    def in_clause(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]: ...
     @property
     def ph(self) -> str: ...
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
@@ -141,19 +143,23 @@ class _Common:
     def _in(self, n: int) -> str:
         return ",".join([self._ph] * n)
 
+    def in_clause(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """``column IN (...)`` and its parameters; PostgreSQL overrides it with one array
+        parameter, which it plans far faster than thousands of placeholders."""
+        return f"{column} IN ({self._in(len(values))})", list(values)
+
     def _batched(self, items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         for i in range(0, len(items), self._chunk):
             yield items[i : i + self._chunk]
 
     def fetch_records(self, dept_code: str, source_ids: Sequence[str]) -> dict[str, Existing]:
         out: dict[str, Existing] = {}
-        p = self._ph
         for part in self._batched(source_ids):
+            cond, params = self.in_clause("source_id", part)
             rows = self.execute(
                 "SELECT source_id, id, category, version, content_hash, status, received_on,"
-                f" published_on FROM records WHERE dept_code = {p}"
-                f" AND source_id IN ({self._in(len(part))})",
-                [dept_code, *part],
+                f" published_on FROM records WHERE dept_code = {self._ph} AND {cond}",
+                [dept_code, *params],
             )
             for sid, rid, cat, ver, h, st, rec, pub in rows:
                 out[sid] = Existing(rid, cat, ver, h, st, _to_date(rec), _to_date(pub))  # type: ignore[arg-type]
@@ -162,11 +168,11 @@ class _Common:
     def fetch_enterprises(self, usccs: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
         out: dict[str, tuple[int, list[str]]] = {}
         for part in self._batched(usccs):
+            cond, params = self.in_clause("e.uscc", part)
             rows = self.execute(
                 "SELECT e.uscc, e.id, e.name, f.name FROM enterprises e"
-                " LEFT JOIN enterprise_former_names f ON f.enterprise_id = e.id"
-                f" WHERE e.uscc IN ({self._in(len(part))})",
-                part,
+                f" LEFT JOIN enterprise_former_names f ON f.enterprise_id = e.id WHERE {cond}",
+                params,
             )
             for uscc, eid, name, former in rows:
                 names = out.setdefault(uscc, (eid, [name]))[1]
@@ -177,10 +183,8 @@ class _Common:
     def fetch_enterprises_by_regno(self, reg_nos: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
         for part in self._batched(reg_nos):
-            rows = self.execute(
-                f"SELECT reg_no, id FROM enterprises WHERE reg_no IN ({self._in(len(part))})",
-                part,
-            )
+            cond, params = self.in_clause("reg_no", part)
+            rows = self.execute(f"SELECT reg_no, id FROM enterprises WHERE {cond}", params)
             out.update(dict(rows))
         return out
 
@@ -213,11 +217,11 @@ class _Common:
         """Copy the current rows of these records into their history, inside the database
         (no round trip of the content), before they are overwritten."""
         for part in self._batched(record_ids):
+            cond, params = self.in_clause("id", part)
             self.execute(
                 f"INSERT INTO record_versions ({', '.join(VERSION_COLUMNS)})"
-                f" SELECT {', '.join(VERSION_SOURCE)} FROM records"
-                f" WHERE id IN ({self._in(len(part))})",
-                part,
+                f" SELECT {', '.join(VERSION_SOURCE)} FROM records WHERE {cond}",
+                params,
             )
 
     def supersede_withdrawn(self, rows: Sequence[Row]) -> None:
@@ -274,19 +278,29 @@ class PostgresBulkStore(_Common):
     dialect = "postgresql"
     _ph = "%s"
 
+    def in_clause(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(%s)", [list(values)]
+
     def allocate_ids(self, table: str, n: int) -> list[int]:
+        if n == 0:
+            return []
+        # One row back, not n: the ids come as an array.
         rows = self.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id')))"
+            " FROM generate_series(1, %s)",
             [table, n],
         )
-        return [r[0] for r in rows]
+        return list(rows[0][0])
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if not rows:
             return
         cur = self._conn.cursor()
         try:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            # The queued writer sends from a thread of its own, so formatting the next rows
+            # overlaps the server's work on the previous ones.
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
                 for row in rows:
                     copy.write_row(row)
         finally:
