@@ -40,18 +40,54 @@ PG_ADMIN = os.environ.get(
     "ENTCREDIT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 ENTERPRISES = 100_000
-PENALTY = ["dept_code", "source_id", "uscc", "subject_name", "produced_on", "authority",
-           "decision_no", "violation_type", "facts", "basis", "penalty_kinds", "fine_amount",
-           "domain"]  # fmt: skip
-LICENSE = ["dept_code", "source_id", "uscc", "subject_name", "produced_on", "authority",
-           "decision_no", "license_name", "license_no", "license_kind", "content", "valid_from",
-           "valid_to"]  # fmt: skip
-ENTERPRISE = ["uscc", "name", "entity_type", "legal_rep", "established_on", "reg_authority",
-              "region_code", "address", "status"]  # fmt: skip
+PENALTY = [
+    "dept_code",
+    "source_id",
+    "uscc",
+    "subject_name",
+    "produced_on",
+    "authority",
+    "decision_no",
+    "violation_type",
+    "facts",
+    "basis",
+    "penalty_kinds",
+    "fine_amount",
+    "domain",
+]
+LICENSE = [
+    "dept_code",
+    "source_id",
+    "uscc",
+    "subject_name",
+    "produced_on",
+    "authority",
+    "decision_no",
+    "license_name",
+    "license_no",
+    "license_kind",
+    "content",
+    "valid_from",
+    "valid_to",
+]
+ENTERPRISE = [
+    "uscc",
+    "name",
+    "entity_type",
+    "legal_rep",
+    "established_on",
+    "reg_authority",
+    "region_code",
+    "address",
+    "status",
+]
 CITIES = ["广州", "深圳", "佛山", "东莞", "珠海", "汕头", "中山", "惠州", "江门", "湛江"]
-VIOLATIONS = [("虚假宣传", "《中华人民共和国广告法》第五十五条"), ("无照经营", "《无证无照经营查处办法》第十三条"),
-              ("销售过期食品", "《中华人民共和国食品安全法》第一百二十四条"),
-              ("未按规定公示信息", "《企业信息公示暂行条例》第十八条")]  # fmt: skip
+VIOLATIONS = [
+    ("虚假宣传", "《中华人民共和国广告法》第五十五条"),
+    ("无照经营", "《无证无照经营查处办法》第十三条"),
+    ("销售过期食品", "《中华人民共和国食品安全法》第一百二十四条"),
+    ("未按规定公示信息", "《企业信息公示暂行条例》第十八条"),
+]
 LICENCES = [
     "食品经营许可证",
     "药品经营许可证",
@@ -74,15 +110,29 @@ def write_data(folder: Path, rows: int, seed: int = 7) -> dict[str, Path]:
     """An enterprise register and penalty/licence files (half each), deterministic."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    paths = {"enterprise": folder / "enterprise.csv", "penalty": folder / f"penalty_{rows}.csv",
-             "license": folder / f"license_{rows}.csv"}  # fmt: skip
+    paths = {
+        "enterprise": folder / "enterprise.csv",
+        "penalty": folder / f"penalty_{rows}.csv",
+        "license": folder / f"license_{rows}.csv",
+    }
     if not paths["enterprise"].exists():
         with paths["enterprise"].open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(ENTERPRISE)
             for n in range(1, ENTERPRISES + 1):
-                w.writerow([uscc(n), name(n), "enterprise", f"张{n % 997}", "2015-03-02",
-                            "深圳市市场监督管理局", "440300", f"深圳市南山区科技路{n}号", "active"])  # fmt: skip
+                w.writerow(
+                    [
+                        uscc(n),
+                        name(n),
+                        "enterprise",
+                        f"张{n % 997}",
+                        "2015-03-02",
+                        "深圳市市场监督管理局",
+                        "440300",
+                        f"深圳市南山区科技路{n}号",
+                        "active",
+                    ]
+                )
     base = date(2024, 1, 2)
     for cat, header in (("penalty", PENALTY), ("license", LICENSE)):
         path = paths[cat]
@@ -94,17 +144,42 @@ def write_data(folder: Path, rows: int, seed: int = 7) -> dict[str, Path]:
             for i in range(rows // 2):
                 e = rng.randrange(1, ENTERPRISES + 1)
                 d = base + timedelta(days=rng.randrange(120))
-                common = [f"DEPT{i % 40:02d}", f"{cat[0].upper()}{i:08d}", uscc(e), name(e),
-                          d.isoformat(), "深圳市市场监督管理局"]  # fmt: skip
+                common = [
+                    f"DEPT{i % 40:02d}",
+                    f"{cat[0].upper()}{i:08d}",
+                    uscc(e),
+                    name(e),
+                    d.isoformat(),
+                    "深圳市市场监督管理局",
+                ]
                 if cat == "penalty":
                     v, basis = VIOLATIONS[i % len(VIOLATIONS)]
-                    w.writerow([*common, f"深市监罚〔2024〕{i}号", v, f"当事人{v}，经查属实。", basis,
-                                "fine" if i % 3 else "warning;fine", f"{rng.randrange(1, 500) / 10}",
-                                "consumer"])  # fmt: skip
+                    w.writerow(
+                        [
+                            *common,
+                            f"深市监罚〔2024〕{i}号",
+                            v,
+                            f"当事人{v}，经查属实。",
+                            basis,
+                            "fine" if i % 3 else "warning;fine",
+                            f"{rng.randrange(1, 500) / 10}",
+                            "consumer",
+                        ]
+                    )
                 else:
                     lic = LICENCES[i % len(LICENCES)]
-                    w.writerow([*common, f"粤许〔2024〕{i}号", lic, f"JY{i:010d}", "ordinary",
-                                f"{lic}：准予许可", d.isoformat(), (d + timedelta(days=1825)).isoformat()])  # fmt: skip
+                    w.writerow(
+                        [
+                            *common,
+                            f"粤许〔2024〕{i}号",
+                            lic,
+                            f"JY{i:010d}",
+                            "ordinary",
+                            f"{lic}：准予许可",
+                            d.isoformat(),
+                            (d + timedelta(days=1825)).isoformat(),
+                        ]
+                    )
     return paths
 
 
@@ -161,10 +236,35 @@ def raw_load(url: str, paths: dict[str, Path]) -> dict[str, Any]:
                 for cells in reader:
                     rows += 1
                     fields = orjson.dumps(dict(zip(header[6:], cells[6:], strict=True))).decode()
-                    chunk.append([rows, cat, cells[0], cells[1], cells[2], None, None, cells[3], False,
-                                  cells[4], cells[5], fields, "active", 1, "0" * 32, "2024-06-03",
-                                  cells[4], True, "2024-07-01", False, "2024-06-03", 0, 0,
-                                  "create", rows])  # fmt: skip
+                    chunk.append(
+                        [
+                            rows,
+                            cat,
+                            cells[0],
+                            cells[1],
+                            cells[2],
+                            None,
+                            None,
+                            cells[3],
+                            False,
+                            cells[4],
+                            cells[5],
+                            fields,
+                            "active",
+                            1,
+                            "0" * 32,
+                            "2024-06-03",
+                            cells[4],
+                            True,
+                            "2024-07-01",
+                            False,
+                            "2024-06-03",
+                            0,
+                            0,
+                            "create",
+                            rows,
+                        ]
+                    )
                     if len(chunk) == 5000:
                         store.insert("records", RECORD_COLUMNS, chunk)
                         chunk = []
@@ -176,8 +276,17 @@ def peak_memory(path: Path, kind: str = "sqlite") -> float:
     """Peak RSS (MiB) of a CLI process loading ``path``: streaming keeps it flat."""
     url = fresh_store(kind, "mem")
     env = dict(os.environ, ENTCREDIT_DATABASE_URL=url, ENTCREDIT_DATA_DIR=str(OUT))
-    cmd = [str(Path(sys.executable).parent / "entcredit"), "ingest", "load", str(path),
-           "--category", "penalty", "--received-on", "2024-06-03", "--json"]  # fmt: skip
+    cmd = [
+        str(Path(sys.executable).parent / "entcredit"),
+        "ingest",
+        "load",
+        str(path),
+        "--category",
+        "penalty",
+        "--received-on",
+        "2024-06-03",
+        "--json",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -191,8 +300,11 @@ def main() -> None:
     )
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--stores", default="sqlite,postgresql")
-    ap.add_argument("--memory-rows", default="1000000,5000000",
-                    help="penalty file sizes for the peak-memory runs (0 to skip)")  # fmt: skip
+    ap.add_argument(
+        "--memory-rows",
+        default="1000000,5000000",
+        help="penalty file sizes for the peak-memory runs (0 to skip)",
+    )
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     data = OUT / "data"
@@ -203,8 +315,13 @@ def main() -> None:
         e2e = end_to_end(fresh_store(kind, "e2e"), paths)
         raw = raw_load(fresh_store(kind, "raw"), paths)
         e_rate, r_rate = e2e["rows"] / e2e["seconds"], raw["rows"] / raw["seconds"]
-        results["stores"][kind] = {"end_to_end": e2e, "raw": raw, "end_to_end_rows_per_s": e_rate,
-                                   "raw_rows_per_s": r_rate, "ratio": e_rate / r_rate}  # fmt: skip
+        results["stores"][kind] = {
+            "end_to_end": e2e,
+            "raw": raw,
+            "end_to_end_rows_per_s": e_rate,
+            "raw_rows_per_s": r_rate,
+            "ratio": e_rate / r_rate,
+        }
         print(f"{kind:12} {e_rate:18,.0f} {r_rate:12,.0f} {e_rate / r_rate:7.2f}", flush=True)
     mem: dict[str, float] = {}
     for n in [int(x) for x in args.memory_rows.split(",") if int(x)]:

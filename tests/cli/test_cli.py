@@ -85,19 +85,24 @@ def test_demo_sets_up_a_province_and_serves_it(tmp_path: Path) -> None:
     # Running it again loads nothing twice.
     run(["demo", "--scale", "0.0002", "--no-serve"], env)
     port = _free_port()
-    server = subprocess.Popen([ENTCREDIT, "serve"], env=dict(env, ENTCREDIT_PORT=str(port)),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    server = subprocess.Popen(
+        [ENTCREDIT, "serve"],
+        env=dict(env, ENTCREDIT_PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                     assert r.status == 200
                     break
             except OSError:
                 time.sleep(0.2)
         else:
             pytest.fail("server did not answer /healthz")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
             assert "企业信用信息" in r.read().decode()
     finally:
         server.terminate()
