@@ -403,3 +403,113 @@ def test_register_corrections_keep_former_names(
         ent = s.scalar(select(Enterprise))
         assert ent is not None and ent.version == 2 and ent.name == "深圳市新名有限公司"
         assert s.scalar(select(Record.name_mismatch)) is False
+
+
+def test_provisional_deadlines_are_recomputed_when_the_year_is_added(
+    tmp_path: Path, factory: sessionmaker[Session], settings: object
+) -> None:
+    from entcredit.ingest.context import IngestContext
+    from entcredit.ingest.pipeline import LoadOptions
+    from entcredit.ingest.service import load_path, recompute_provisional
+
+    base = IngestContext.from_settings(settings)  # type: ignore[arg-type]
+    rows = [penalty_row(1, produced_on="2026-12-28"), penalty_row(2, produced_on="2026-06-01")]
+    load_path(
+        factory,
+        base,
+        write_csv(tmp_path / "p.csv", PENALTY_HEADER, rows),
+        LoadOptions(received_on=date(2026, 12, 30)),
+    )
+    with factory() as s:
+        assert s.scalar(select(func.count()).where(Record.deadline_provisional.is_(True))) == 2
+        assert recompute_provisional(s, base) == (2, 2)  # nothing known yet: still provisional
+    # The operator adds 2027 with 1-3 January off and a make-up Saturday on 9 January.
+    cal = tmp_path / "calendar.yaml"
+    cal.write_text(
+        "years:\n  2027:\n    holidays: [2027-01-01]\n    workdays: [2027-01-09]\n", "utf-8"
+    )
+    from entcredit.core.calendar import WorkCalendar
+
+    ctx = IngestContext(
+        settings=base.settings, catalog=base.catalog, calendar=WorkCalendar.from_file(cal)
+    )
+    with factory() as s:
+        assert recompute_provisional(s, ctx) == (2, 0)
+        s.commit()
+        rec = {r.source_id: r for r in s.scalars(select(Record))}
+    # 2026-12-28 + 7 working days: 29, 30, 31 Dec, (1 Jan off), 4, 5, 6, 7 Jan.
+    assert rec["P000001"].aggregate_due == date(2027, 1, 7)
+    assert rec["P000001"].deadline_provisional is False
+    # 20 working days from 2026-12-30 with the make-up Saturday 9 January counting.
+    assert rec["P000002"].publish_due == date(2027, 1, 27)
+    assert rec["P000002"].aggregated_on_time is False
+
+
+def test_departments_load_at_the_same_time(
+    tmp_path: Path, factory: sessionmaker[Session], ctx: object
+) -> None:
+    """Four departments, four threads, four connections: every batch lands whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from entcredit.ingest.pipeline import LoadOptions
+    from entcredit.ingest.service import load_path
+
+    paths = []
+    for d in range(4):
+        rows = [penalty_row(d * 10_000 + i, ent=i, dept_code=f"DEPT_{d}") for i in range(3000)]
+        paths.append(write_csv(tmp_path / f"d{d}.csv", PENALTY_HEADER, rows))
+    # Everyone also registers, concurrently, the enterprises the others' records point at.
+    ents = [enterprise_row(i) for i in range(3000)]
+    paths.append(write_csv(tmp_path / "e.csv", ENTERPRISE_HEADER, ents))
+
+    def one(p: Path) -> object:
+        return load_path(factory, ctx, p, LoadOptions(chunk_rows=500))  # type: ignore[arg-type]
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        reports = list(pool.map(one, paths))
+    assert [r.rows_new for r in reports] == [3000, 3000, 3000, 3000, 3000]  # type: ignore[attr-defined]
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Record)) == 12_000
+        # Whatever the interleaving, nothing stays unlinked once the register is in.
+        assert s.scalar(select(func.count()).where(Record.enterprise_id.is_(None))) == 0
+
+
+def test_id_numbers_in_aggregated_records_are_masked_and_hashed(
+    tmp_path: Path, load: Loader, factory: sessionmaker[Session], engine: Engine
+) -> None:
+    header = [
+        "dept_code",
+        "source_id",
+        "uscc",
+        "subject_name",
+        "produced_on",
+        "authority",
+        "measure_code",
+        "subject_person_id",
+        "basis",
+        "start_on",
+    ]
+    row = {
+        "dept_code": "DEPT_A",
+        "source_id": "R1",
+        "uscc": uscc(1),
+        "subject_name": "深圳市测试1有限公司",
+        "produced_on": "2024-03-01",
+        "authority": "深圳市市场监督管理局",
+        "measure_code": "GD-CJ-031",
+        "subject_person_id": person_id(3),
+        "basis": "列入严重违法失信名单",
+        "start_on": "2024-03-01",
+    }
+    bad = dict(row, source_id="R2", subject_person_id=person_id(4)[:-1] + "0")
+    r = load(write_csv(tmp_path / "r.csv", header, [row, bad]), category="restriction")
+    assert (r.rows_new, r.rows_rejected) == (1, 1)
+    with factory() as s:
+        fields = s.scalar(select(Record.fields))
+    assert fields["subject_person_id"] == person_id(3)[:6] + "********" + person_id(3)[-4:]
+    assert len(fields["subject_person_id_hash"]) == 64
+    with Session(engine) as s:
+        for table in ("records", "ingest_row_issues"):
+            for db_row in s.execute(text(f"SELECT * FROM {table}")):
+                blob = " ".join(str(c) for c in db_row)
+                assert person_id(3) not in blob and person_id(4)[:-1] not in blob, table

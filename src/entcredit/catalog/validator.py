@@ -22,7 +22,7 @@ from pydantic import JsonValue
 from entcredit.catalog.headers import normalise_label
 from entcredit.catalog.model import MULTI_SEPARATORS
 from entcredit.core.dates import DateFormatError, parse_date
-from entcredit.core.idnum import PROVINCE_CODES, check_resident_id
+from entcredit.core.idnum import PROVINCE_CODES, check_resident_id, mask_id
 from entcredit.core.text import TRIM_CHARS, to_halfwidth
 from entcredit.core.uscc import (
     ALPHABET,
@@ -607,13 +607,14 @@ def _id_step(code: str) -> _Step:
             issues.append(
                 FieldIssue(
                     code,
-                    f"{_show(n)} is not a resident ID number, kept as another document",
+                    f"{mask_id(n)} is not a resident ID number, kept as another document",
                     "warning",
                 )
             )
             values[code] = n
             return
-        issues.append(FieldIssue(code, f"{_show(v)}: {'; '.join(result.errors)}"))
+        # Reasons reach reports and screens: an ID number appears masked there too.
+        issues.append(FieldIssue(code, f"{mask_id(v)}: {'; '.join(result.errors)}"))
 
     return step
 

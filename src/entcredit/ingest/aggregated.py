@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from entcredit.core.idnum import hash_id, mask_id
 from entcredit.ingest.pipeline import Accepted, BatchLoader
 from entcredit.ingest.rules import (
     Deadlines,
@@ -69,6 +70,10 @@ class AggregatedWriter:
         self._agg_days = cat.aggregate_working_days
         self._pub_days = cat.publish_working_days or 20
         self._immediate = loader.ctx.settings.publish_mode == "immediate"
+        # ID numbers (e.g. restriction.subject_person_id) are stored as a mask and a keyed
+        # hash, like the register's: the hash still finds the person, the mask shows them.
+        self._pii = tuple(f.code for f in cat.fields if f.pii)
+        self._pii_key = loader.ctx.pii_key
 
     def deadlines(self, produced_on: str, received_on: date) -> Deadlines:
         key = (produced_on, received_on)
@@ -108,6 +113,10 @@ class AggregatedWriter:
         for a in chunk:
             v = a.values
             op = v.pop("op", None) or "upsert"
+            for code in self._pii:
+                if raw := v.get(code):
+                    v[code] = mask_id(raw)
+                    v[code + "_hash"] = hash_id(self._pii_key, raw)
             key = (v["dept_code"], v["source_id"])
             digest, fields = record_identity(v)
             before = overlay.get(key) or stored.get(key)

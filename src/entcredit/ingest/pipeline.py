@@ -92,6 +92,8 @@ class BatchLoader:
         self.category = category
         self.options = options
         self.store: BulkStore = bulk_store(session)
+        if category.name != "department":
+            self.store.lock_for_linking(registering=category.name == "enterprise")
         self.validator = category.validator()
         self.received_on = options.received_on or ctx.today()
         self.report = BatchReport(

@@ -114,6 +114,7 @@ class BulkStore(Protocol):
     def supersede(self, record_ids: Sequence[int]) -> None: ...
     def supersede_withdrawn(self, rows: Sequence[Row]) -> None: ...
     def in_clause(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]: ...
+    def lock_for_linking(self, *, registering: bool) -> None: ...
     @property
     def ph(self) -> str: ...
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
@@ -249,6 +250,9 @@ class _Common:
 class SqliteBulkStore(_Common):
     dialect = "sqlite"
 
+    def lock_for_linking(self, *, registering: bool) -> None:
+        """Nothing to do: a loading transaction already holds SQLite's only write lock."""
+
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._next: dict[str, int] = {}
@@ -274,9 +278,21 @@ class SqliteBulkStore(_Common):
             cur.close()
 
 
+# Advisory lock key shared by every loader that attributes records to enterprises.
+_LINKING_LOCK = 0x656E7463_6C6E6B  # "entc" "lnk"
+
+
 class PostgresBulkStore(_Common):
     dialect = "postgresql"
     _ph = "%s"
+
+    def lock_for_linking(self, *, registering: bool) -> None:
+        """Under READ COMMITTED a records batch and a register batch running side by side
+        each miss the other's uncommitted rows, and records would stay unlinked. Register
+        loads take the lock exclusively and attributing loads share it, so the two never
+        overlap (attributing loads still run in parallel with each other)."""
+        fn = "pg_advisory_xact_lock" if registering else "pg_advisory_xact_lock_shared"
+        self.execute(f"SELECT {fn}(%s)", [_LINKING_LOCK])
 
     def in_clause(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} = ANY(%s)", [list(values)]
