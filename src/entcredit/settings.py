@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     max_xlsx_uncompressed_bytes: int = 2 * 1024 * 1024 * 1024
     max_xlsx_compression_ratio: int = 200
 
+    # Files at least this large are read and checked in a worker process while the loading
+    # process writes (uses a second core); None: always in one process.
+    ingest_worker_min_bytes: int | None = 16 * 1024 * 1024
+
     session_max_age_seconds: int = 8 * 3600
 
     @model_validator(mode="after")

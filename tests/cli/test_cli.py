@@ -45,6 +45,8 @@ def test_load_reports_json_and_refuses_bad_files(tmp_path: Path, db_url: str) ->
     reports = json.loads(proc.stdout)
     assert [(r["rows_read"], r["rows_new"], r["rows_rejected"]) for r in reports] == [(2, 1, 1)]
     assert "broken.xlsx" in proc.stderr and "nothing stored" in proc.stderr
+    strict = run(["ingest", "load", str(good), "--strict", "--json"], env, check=False)
+    assert strict.returncode == 2  # rows rejected (again: the same file, nothing new stored)
     out = tmp_path / "issues.csv"
     run(["ingest", "report", str(reports[0]["batch_id"]), "--out", str(out)], env)
     assert ",3,facts,error," in out.read_text("utf-8-sig")

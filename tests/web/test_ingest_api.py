@@ -118,3 +118,53 @@ def test_malformed_file_is_refused_with_reason(client: TestClient, world: World)
     )
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "batch_refused"
+
+
+def test_unexpected_errors_answer_in_the_standard_shape(world: World) -> None:
+    from fastapi import APIRouter
+
+    from entcredit.web.app import create_app
+    from entcredit.web.ownership import public_route
+
+    router = APIRouter()
+
+    @router.get("/boom")
+    @public_route
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app = create_app(world.settings, engine=world.engine, extra_routers=[router])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/boom")
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error"
+    assert "secret internals" not in r.text
+
+
+def test_problem_report_raw_column_is_json(client: TestClient, world: World) -> None:
+    bad = dict(rows(2)[0], produced_on="2024-02-30")
+    r = client.post(
+        "/api/v1/ingest/penalty/rows", json={"rows": [bad]}, headers=bearer(world.token_a)
+    )
+    rep = r.json()
+    text = client.get(
+        f"/api/v1/ingest/batches/{rep['batch_id']}/issues.csv", headers=bearer(world.token_a)
+    ).content.decode("utf-8-sig")
+    raw = list(csv.reader(io.StringIO(text)))[1][5]
+    import json
+
+    assert json.loads(raw)["produced_on"] == "2024-02-30"
+
+
+def test_files_naming_no_field_are_refused(client: TestClient, world: World) -> None:
+    r = client.post(
+        "/api/v1/ingest/license/files",
+        files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")},
+        headers=bearer(world.token_a),
+    )
+    assert r.status_code == 422
+    assert "no column names a field of license" in r.json()["error"]["message"]
+    empty = client.post(
+        "/api/v1/ingest/penalty/rows", json={"rows": []}, headers=bearer(world.token_a)
+    )
+    assert empty.status_code == 422 and "no rows" in empty.json()["error"]["message"]

@@ -12,7 +12,8 @@ from datetime import date
 from typing import Any
 
 from entcredit.core.idnum import hash_id, mask_id
-from entcredit.ingest.pipeline import Accepted, BatchLoader
+from entcredit.ingest.checking import Accepted, mask_raw
+from entcredit.ingest.pipeline import BatchLoader
 from entcredit.ingest.rules import (
     Deadlines,
     Existing,
@@ -175,7 +176,8 @@ class AggregatedWriter:
                 ])  # fmt: skip
                 continue
             if outcome is Outcome.REJECTED:
-                loader.reject(a.row_no, _as_raw(v), [("source_id", reason or "rejected")])
+                raw = mask_raw(_as_raw(v), loader.pii_fields)
+                loader.reject(a.row_no, raw, [("source_id", reason or "rejected")])
                 continue
             set_outcome(a.row_no, outcome)
             if a.extras:

@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from entcredit.identity.rules import Principal, Role
+from entcredit.ingest.checking import IngestError
 from entcredit.ingest.context import IngestContext
 from entcredit.ingest.export import iter_issue_report
-from entcredit.ingest.pipeline import IngestError, LoadOptions
+from entcredit.ingest.pipeline import LoadOptions
 from entcredit.ingest.readers import SourceError
 from entcredit.ingest.service import load_json_rows, load_stream
 from entcredit.store.models import IngestBatch

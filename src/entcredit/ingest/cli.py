@@ -14,9 +14,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
+from entcredit.ingest.checking import IngestError
 from entcredit.ingest.context import IngestContext
 from entcredit.ingest.export import iter_issue_report
-from entcredit.ingest.pipeline import IngestError, LoadOptions
+from entcredit.ingest.pipeline import LoadOptions
 from entcredit.ingest.readers import SourceError
 from entcredit.ingest.report import BatchReport
 from entcredit.ingest.service import load_path
@@ -113,8 +114,12 @@ def load_cmd(
     submitted_by: Annotated[
         str, typer.Option(help="Actor recorded in the audit log.")
     ] = "operator:cli",
+    strict: Annotated[
+        bool, typer.Option(help="Exit with status 2 when any row was rejected (for scripts).")
+    ] = False,
 ) -> None:
-    """Load files; each file is one atomic batch."""
+    """Load files; each file is one atomic batch. Exit status: 0 loaded, 1 a file was refused
+    whole (nothing of it stored), 2 with --strict when rows were rejected."""
     settings = Settings()
     ctx = IngestContext.from_settings(settings)
     factory = make_session_factory(make_engine(settings))
@@ -171,6 +176,8 @@ def load_cmd(
                 )
     if failed:
         raise typer.Exit(1)
+    if strict and any(r.rows_rejected for r in reports):
+        raise typer.Exit(2)
 
 
 @app.command("batches")

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,9 +36,7 @@ def iter_issue_report(
     ):
         buf.seek(0)
         buf.truncate()
-        raw = (
-            "" if issue.raw is None else issue.raw if isinstance(issue.raw, str) else str(issue.raw)
-        )
+        raw = "" if issue.raw is None else orjson.dumps(issue.raw).decode()
         writer.writerow(
             [
                 _safe(batch.source_name),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,21 +19,14 @@ from sqlalchemy.orm import Session
 
 from entcredit.audit.service import append_event
 from entcredit.catalog.model import Category
-from entcredit.core.idnum import mask_id
+from entcredit.ingest.checking import Accepted, Checked, IngestError, Problem, Rejected
 from entcredit.ingest.context import IngestContext
-from entcredit.ingest.readers import RowError
 from entcredit.ingest.report import BatchReport, reason_kind
 from entcredit.ingest.rules import Outcome, mask_free_text
 from entcredit.store.bulk import BulkStore, bulk_store
 from entcredit.store.models import IngestBatch
 
-RawRow = Mapping[str, str | None]
-SourceRow = tuple[int, RawRow] | RowError
 NO_ROW = 255  # outcome byte for a line that carried no data row (header, blank line)
-
-
-class IngestError(ValueError):
-    """The batch as a whole cannot be loaded (unknown category, bad headers, limits)."""
 
 
 @dataclass(frozen=True)
@@ -47,15 +40,6 @@ class LoadOptions:
     received_on: date | None = None
     submitted_by: str = "system"
     chunk_rows: int = 5000
-
-
-@dataclass(slots=True)
-class Accepted:
-    """A validated row on its way to the store."""
-
-    row_no: int
-    values: dict[str, Any]
-    extras: dict[str, str] | None
 
 
 def infer_category(ctx: IngestContext, headers: Sequence[str], name: str) -> Category:
@@ -94,7 +78,6 @@ class BatchLoader:
         self.store: BulkStore = bulk_store(session)
         if category.name != "department":
             self.store.lock_for_linking(registering=category.name == "enterprise")
-        self.validator = category.validator()
         self.received_on = options.received_on or ctx.today()
         self.report = BatchReport(
             batch_id=None,
@@ -107,8 +90,7 @@ class BatchLoader:
         )
         self.outcomes = bytearray()
         self.counts = [0] * len(Outcome)  # by Outcome value; copied into the report at the end
-        self._pii_fields = frozenset(f.code for f in category.fields if f.pii)
-        self._has_dept_code = any(f.code == "dept_code" for f in category.fields)
+        self.pii_fields = frozenset(f.code for f in category.fields if f.pii)
         self._issue_rows: list[tuple[Any, ...]] = []
         self._extra_rows: list[tuple[Any, ...]] = []
         self.batch = self._open_batch()
@@ -140,10 +122,11 @@ class BatchLoader:
         out[row_no] = outcome
         self.counts[outcome] += 1
 
-    def reject(
-        self, row_no: int, raw: RawRow | None, problems: Iterable[tuple[str | None, str]]
-    ) -> None:
-        masked = self._mask_raw(raw) if raw is not None else None
+    def reject_checked(self, row: Rejected) -> None:
+        self.reject(row.row_no, row.raw, row.problems)
+
+    def reject(self, row_no: int, masked: str | None, problems: Iterable[Problem]) -> None:
+        """Record a rejected row: ``masked`` is the row as received, ID numbers masked."""
         for field_code, reason in problems:
             self._issue_rows.append((self.batch.id, row_no, field_code, "error", reason, masked))
             self.report.rejected_by_reason[reason_kind(field_code, reason)] += 1
@@ -156,13 +139,6 @@ class BatchLoader:
     def keep_extras(self, row_no: int, key: str | None, extras: Mapping[str, str]) -> None:
         data = {k: mask_free_text(v) for k, v in extras.items()}
         self._extra_rows.append((self.batch.id, row_no, key, orjson.dumps(data).decode()))
-
-    def _mask_raw(self, raw: RawRow) -> str:
-        out = {
-            k: (mask_id(v) if k in self._pii_fields else mask_free_text(v)) if v else v
-            for k, v in raw.items()
-        }
-        return orjson.dumps(out).decode()
 
     def flush_side_tables(self) -> None:
         ids = self.store.allocate_ids("ingest_row_issues", len(self._issue_rows))
@@ -183,48 +159,39 @@ class BatchLoader:
     # -- the loop ----------------------------------------------------------------------
     def run(
         self,
-        headers: Callable[[], Sequence[str]],
-        rows: Iterator[SourceRow],
+        checked: Iterable[Checked],
         write_chunk: Callable[[BatchLoader, list[Accepted]], None],
         progress: Callable[[int], None] | None = None,
     ) -> BatchReport:
-        """The hot loop: every statement here runs once per row of every file."""
+        """Consume checked rows (from this process or a worker), writing in chunks."""
         started = time.perf_counter()
         report = self.report
         chunk_rows = self.options.chunk_rows
-        validate = self._validate
-        known = 0  # header count the mapping was built for (JSONL headers only grow)
-        mapping: list[tuple[str, str]] = []
-        unknown: list[str] = []
         chunk: list[Accepted] = []
-        for item in rows:
-            report.rows_read += 1
-            if isinstance(item, RowError):
-                self.reject(item.row_no, None, [(None, item.reason)])
+        read = 0
+        for item in checked:
+            read += 1
+            if isinstance(item, Rejected):
+                self.reject_checked(item)
                 continue
-            row_no, raw = item
-            hdrs = headers()
-            if len(hdrs) != known:
-                known = len(hdrs)
-                mapping, unknown = self._map_headers(hdrs)
-            accepted = validate(row_no, {code: raw.get(h) for h, code in mapping})
-            if accepted is None:
-                continue
-            if unknown:
-                accepted.extras = {h: v for h in unknown if (v := raw.get(h))} or None
-            chunk.append(accepted)
+            if item.warnings:
+                for field_code, reason in item.warnings:
+                    self.warn(item.row_no, field_code, reason)
+                report.rows_warned += 1
+            chunk.append(item)
             if len(chunk) >= chunk_rows:
                 write_chunk(self, chunk)
                 chunk = []
                 self.flush_side_tables()
                 if progress:
-                    progress(report.rows_read)
+                    progress(read)
         if chunk:
             write_chunk(self, chunk)
         self.flush_side_tables()
         if progress:
-            progress(report.rows_read)
+            progress(read)
         c = self.counts
+        report.rows_read = read
         report.rows_rejected, report.rows_new = c[Outcome.REJECTED], c[Outcome.NEW]
         report.rows_corrected, report.rows_unchanged = c[Outcome.CORRECTED], c[Outcome.UNCHANGED]
         report.rows_withdrawn = c[Outcome.WITHDRAWN]
@@ -232,56 +199,11 @@ class BatchLoader:
         report.check_balance()
         return report
 
-    def _map_headers(self, hdrs: Sequence[str]) -> tuple[list[tuple[str, str]], list[str]]:
-        hm = self.category.header_map(list(hdrs))
-        if hm.duplicates:
-            raise IngestError(
-                f"{self.report.source_name}: the same field appears in several columns: "
-                + ", ".join(hm.duplicates)
-            )
-        mapping = [(h, c) for h, c in zip(hdrs, hm.columns, strict=True) if c is not None]
-        for u in hm.unknown:
-            if u not in self.report.unknown_columns:
-                self.report.unknown_columns.append(u)
-        return mapping, list(hm.unknown)
-
-    def _validate(self, row_no: int, mapped: dict[str, str | None]) -> Accepted | None:
-        opts = self.options
-        if self._has_dept_code:
-            given = mapped.get("dept_code")
-            if not given:
-                if opts.dept_code:
-                    mapped["dept_code"] = opts.dept_code
-            elif opts.enforce_dept and given.strip() != opts.dept_code:
-                reason = f"'{given}' is not the submitting department {opts.dept_code}"
-                self.reject(row_no, mapped, [("dept_code", reason)])
-                return None
-        values, issues = self.validator(mapped)
-        if not issues:
-            return Accepted(row_no, values, None)
-        # A withdrawal needs only its key to be valid.
-        key_only = values.get("op") == "withdraw"
-        key = self.category.key
-        errors = [
-            (i.field, i.reason)
-            for i in issues
-            if i.severity == "error" and (not key_only or i.field in key)
-        ]
-        if errors:
-            self.reject(row_no, mapped, errors)
-            return None
-        warned = False
-        for i in issues:
-            if i.severity == "warning":
-                self.warn(row_no, i.field, i.reason)
-                warned = True
-        self.report.rows_warned += warned
-        return Accepted(row_no, values, None)
-
     def finish(self, source_sha256: str) -> BatchReport:
         b = self.batch
         r = self.report
         b.source_sha256 = source_sha256
+        b.source_encoding = r.encoding  # known once the whole source was read
         b.finished_at = self.ctx.now()
         b.rows_read, b.rows_new, b.rows_corrected = r.rows_read, r.rows_new, r.rows_corrected
         b.rows_unchanged, b.rows_withdrawn = r.rows_unchanged, r.rows_withdrawn

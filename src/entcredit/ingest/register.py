@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 
 from entcredit.core.idnum import hash_id, mask_id
-from entcredit.ingest.pipeline import Accepted, BatchLoader
+from entcredit.ingest.checking import Accepted
+from entcredit.ingest.pipeline import BatchLoader
 from entcredit.ingest.rules import Outcome, content_hash, normalize_name
 
 ENTERPRISE_COLUMNS = (

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"|\b[0-9A-Z]\b|\d+")
+# Quoted values, single code characters and free-standing numbers; not digits inside codes.
+_VALUE = re.compile(r"'[^']*'|\"[^\"]*\"|\b[0-9A-Z]\b|\b\d+\b")
 
 
 def reason_kind(field_code: str | None, reason: str) -> str:

@@ -7,6 +7,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -15,9 +16,12 @@ import orjson
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from entcredit.catalog.model import Category
 from entcredit.ingest.aggregated import AggregatedWriter
+from entcredit.ingest.checking import IngestError, RowChecker
 from entcredit.ingest.context import IngestContext
-from entcredit.ingest.pipeline import BatchLoader, IngestError, LoadOptions, infer_category
+from entcredit.ingest.parallel import WorkerChecker
+from entcredit.ingest.pipeline import BatchLoader, LoadOptions, infer_category
 from entcredit.ingest.readers import ReadLimits, RowSource, open_source, open_stream
 from entcredit.ingest.register import DepartmentWriter, EnterpriseWriter, PersonRoleWriter
 from entcredit.ingest.report import BatchReport
@@ -54,6 +58,15 @@ def _writer(loader: BatchLoader) -> Callable[[BatchLoader, list[Any]], None]:
     return AggregatedWriter(loader)
 
 
+def _category(ctx: IngestContext, options: LoadOptions, source: RowSource) -> Category:
+    if not options.category:
+        return infer_category(ctx, source.headers, source.name)
+    try:
+        return ctx.catalog.category(options.category)
+    except KeyError as exc:
+        raise IngestError(f"unknown category {options.category!r}") from exc
+
+
 def load_in_session(
     session: Session,
     ctx: IngestContext,
@@ -64,13 +77,7 @@ def load_in_session(
 ) -> BatchReport:
     """Load ``source`` inside the caller's transaction (a web request's, or
     ``loading_transaction``'s): the caller commits, or rolls back on any error."""
-    if options.category:
-        try:
-            category = ctx.catalog.category(options.category)
-        except KeyError as exc:
-            raise IngestError(f"unknown category {options.category!r}") from exc
-    else:
-        category = infer_category(ctx, source.headers, source.name)
+    category = _category(ctx, options, source)
     loader = BatchLoader(
         session,
         ctx,
@@ -80,7 +87,15 @@ def load_in_session(
         source_format=source.format,
         encoding=source.encoding,
     )
-    loader.run(lambda: source.headers, iter(source), _writer(loader), progress)
+    checker = RowChecker(
+        category,
+        dept_code=options.dept_code,
+        enforce_dept=options.enforce_dept,
+        source_name=source.name,
+    )
+    loader.run(checker.check_all(lambda: source.headers, iter(source)), _writer(loader), progress)
+    loader.report.unknown_columns = checker.unknown_columns
+    loader.report.encoding = source.encoding
     return loader.finish(sha256)
 
 
@@ -111,9 +126,34 @@ def load_path(
     options: LoadOptions,
     progress: Progress | None = None,
 ) -> BatchReport:
-    limits = ReadLimits.from_settings(ctx.settings)
-    with open_source(path, limits) as source:
-        return _load(factory, ctx, source, options, file_sha256(path), progress)
+    # The upload limit guards the web server; an operator's own files are bounded by rows.
+    limits = replace(ReadLimits.from_settings(ctx.settings), max_bytes=None)
+    threshold = ctx.settings.ingest_worker_min_bytes
+    if threshold is None or path.stat().st_size < threshold:
+        with open_source(path, limits) as source:
+            return _load(factory, ctx, source, options, file_sha256(path), progress)
+    # A large file: checked in a worker process while this one writes.
+    with open_source(path, limits) as source:  # headers (category) and format only
+        category = _category(ctx, options, source)
+        fmt = source.format
+    sha = file_sha256(path)
+    with (
+        WorkerChecker(
+            path,
+            limits,
+            category.name,
+            dept_code=options.dept_code,
+            enforce_dept=options.enforce_dept,
+        ) as worker,
+        loading_transaction(factory) as session,
+    ):
+        loader = BatchLoader(
+            session, ctx, category, options, source_name=path.name, source_format=fmt, encoding=None
+        )
+        loader.run(worker.rows(), _writer(loader), progress)
+        loader.report.unknown_columns = worker.unknown_columns
+        loader.report.encoding = worker.encoding
+        return loader.finish(sha)
 
 
 def stream_sha256(stream: BinaryIO) -> str:
@@ -148,6 +188,8 @@ def load_json_rows(
 ) -> BatchReport:
     """A JSON batch goes through the JSONL reader, so both paths share one set of value
     conversions and row numbers (row n = the n-th object, from 1)."""
+    if not rows:
+        raise IngestError("the batch has no rows")
     if len(rows) > ctx.settings.max_json_batch_rows:
         raise IngestError(
             f"batch has {len(rows)} rows; the limit for a JSON batch is "

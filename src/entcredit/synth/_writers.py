@@ -7,11 +7,13 @@ import csv
 import gzip
 import io
 import json
-import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, Final
+
+import xlsxwriter
 
 FORMAT_OF_ENCODING: Final = {
     "utf-8": "csv",
@@ -19,7 +21,6 @@ FORMAT_OF_ENCODING: Final = {
     "gbk": "csv",
     "gb18030": "csv",
 }
-_FIXED_ZIP_TIME: Final = (2000, 1, 1, 0, 0, 0)
 
 
 @dataclass(slots=True)
@@ -70,7 +71,7 @@ class RowSink:
         self._cols = plan.columns
         self._fh: IO[str] | None = None
         self._csv: Any = None
-        self._wb: Any = None
+        self._wb: _XlsxSheet | None = None
         self._ws: Any = None
         self._next_row = 2 if plan.fmt in ("csv", "xlsx") else 1
 
@@ -89,24 +90,24 @@ class RowSink:
         elif plan.fmt == "jsonl":
             self._fh = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         else:
-            self._wb = _XlsxWriter(self.path)
+            self._wb = _XlsxSheet(self.path, plan.received_on)
             self._wb.append(self._headers)
 
     def write(self, row: dict[str, str | None], extra: str | None = None) -> int:
         """Write one row (keyed by field code); returns its row number as a loader reports it."""
         if not self.opened:
             self._open()
-        values = [row.get(c) for c in self._cols]
+        values = list(map(row.get, self._cols))
         if self.plan.extra_column:
             values.append(extra)
-        if self.plan.fmt == "csv":
-            self._csv.writerow(["" if v is None else v for v in values])
-        elif self.plan.fmt == "jsonl":
+        if self._csv is not None:
+            self._csv.writerow(values)  # the csv module writes None as an empty field
+        elif self._wb is not None:
+            self._wb.append(values)
+        else:
             assert self._fh is not None
             obj = dict(zip(self._headers, values, strict=True))
             self._fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
-        else:
-            self._wb.append(values)
         n = self._next_row
         self._next_row += 1
         self.stats.rows += 1
@@ -121,99 +122,30 @@ class RowSink:
             self._wb = None
 
 
-_CT = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" '
-    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/'
-    'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>"
-)
-_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_ROOT_RELS = (
-    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_RELS_NS}">'
-    f'<Relationship Id="rId1" Type="{_DOC_REL}/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-_WORKBOOK = (
-    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_MAIN_NS}" '
-    f'xmlns:r="{_DOC_REL}"><sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets>'
-    "</workbook>"
-)
-_WORKBOOK_RELS = (
-    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_RELS_NS}">'
-    f'<Relationship Id="rId1" Type="{_DOC_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-    "</Relationships>"
-)
+class _XlsxSheet:
+    """One worksheet of text cells, streamed row by row by XlsxWriter.
 
-
-def _col_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
-class _XlsxWriter:
-    """A minimal XLSX (one sheet, inline strings) streamed into the zip entry by entry.
-
-    openpyxl without lxml writes ~1,000 rows/s; this writes what a spreadsheet export of text
-    cells looks like at CSV speed, with fixed zip timestamps so output is reproducible.
+    Every cell goes through ``write_string``: codes such as ``0755-...`` and USCCs must stay
+    text, never numbers or dates. The creation time is fixed, so the same rows give the same
+    bytes (XlsxWriter fixes the zip entries' timestamps itself).
     """
 
-    def __init__(self, path: Path) -> None:
-        self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
-        for name, text in (
-            ("[Content_Types].xml", _CT),
-            ("_rels/.rels", _ROOT_RELS),
-            ("xl/workbook.xml", _WORKBOOK),
-            ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
-        ):
-            self._zip.writestr(self._info(name), text)
-        self._sheet = self._zip.open(self._info("xl/worksheets/sheet1.xml"), "w", force_zip64=True)
-        head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        self._sheet.write(f'{head}<worksheet xmlns="{_MAIN_NS}"><sheetData>'.encode())
+    def __init__(self, path: Path, created: date) -> None:
+        # constant_memory flushes each row once the next one starts: memory stays flat.
+        self._wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        self._wb.set_properties({"created": datetime(created.year, created.month, created.day)})
+        self._ws = self._wb.add_worksheet("data")
         self._row = 0
-        self._cols: list[str] = []
 
-    @staticmethod
-    def _info(name: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, _FIXED_ZIP_TIME)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o600 << 16
-        return info
-
-    def append(self, values: list[str | None]) -> None:
+    def append(self, values: Sequence[str | None]) -> None:
+        write, r = self._ws.write_string, self._row
+        for c, v in enumerate(values):
+            if v:  # None and "" are both an empty cell
+                write(r, c, v)
         self._row += 1
-        r = self._row
-        while len(self._cols) < len(values):
-            self._cols.append(_col_letter(len(self._cols)))
-        parts = [f'<row r="{r}">']
-        for col, v in zip(self._cols, values, strict=False):
-            if v is None or v == "":
-                continue
-            parts.append(
-                f'<c r="{col}{r}" t="inlineStr"><is><t xml:space="preserve">'
-                f"{v.translate(_ESCAPE)}</t></is></c>"
-            )
-        parts.append("</row>")
-        self._sheet.write("".join(parts).encode())
 
     def close(self) -> None:
-        self._sheet.write(b"</sheetData></worksheet>")
-        self._sheet.close()
-        self._zip.close()
+        self._wb.close()
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +26,9 @@ _DEFAULT_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+_log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -122,7 +126,14 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
     return error_response(422, "validation_error", message, details=errors)
 
 
+async def _unexpected_handler(request: Request, exc: Exception) -> Response:
+    # Logged with its traceback for the operator; the client sees the standard shape only.
+    _log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "internal error; the operator has the details")
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected_handler)
     app.add_exception_handler(ApiError, _api_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
