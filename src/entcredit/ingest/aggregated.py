@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from entcredit.core.idnum import hash_id, mask_id
 from entcredit.ingest.checking import Accepted, mask_raw
 from entcredit.ingest.pipeline import BatchLoader
 from entcredit.ingest.rules import (
@@ -21,7 +20,6 @@ from entcredit.ingest.rules import (
     compute_deadlines,
     decide,
     normalize_name,
-    record_identity,
 )
 from entcredit.store.bulk import (
     RECORD_COLUMNS,
@@ -71,10 +69,6 @@ class AggregatedWriter:
         self._agg_days = cat.aggregate_working_days
         self._pub_days = cat.publish_working_days or 20
         self._immediate = loader.ctx.settings.publish_mode == "immediate"
-        # ID numbers (e.g. restriction.subject_person_id) are stored as a mask and a keyed
-        # hash, like the register's: the hash still finds the person, the mask shows them.
-        self._pii = tuple(f.code for f in cat.fields if f.pii)
-        self._pii_key = loader.ctx.pii_key
 
     def deadlines(self, produced_on: str, received_on: date) -> Deadlines:
         key = (produced_on, received_on)
@@ -112,14 +106,8 @@ class AggregatedWriter:
         cat = loader.category.name
         received = loader.received_on
         for a in chunk:
-            v = a.values
-            op = v.pop("op", None) or "upsert"
-            for code in self._pii:
-                if raw := v.get(code):
-                    v[code] = mask_id(raw)
-                    v[code + "_hash"] = hash_id(self._pii_key, raw)
+            v, op, digest, fields = a.values, a.op, a.digest, a.fields
             key = (v["dept_code"], v["source_id"])
-            digest, fields = record_identity(v)
             before = overlay.get(key) or stored.get(key)
             if before is None and op != "withdraw":
                 plan.append((a, key, op, digest, fields, Outcome.NEW, None, None))

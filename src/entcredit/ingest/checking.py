@@ -13,9 +13,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from entcredit.catalog.model import Category
-from entcredit.core.idnum import mask_id
+from entcredit.core.idnum import hash_id, mask_id
 from entcredit.ingest.readers import RowError
-from entcredit.ingest.rules import mask_free_text
+from entcredit.ingest.rules import mask_free_text, record_identity
 
 RawRow = Mapping[str, str | None]
 SourceRow = tuple[int, RawRow] | RowError
@@ -28,12 +28,16 @@ class IngestError(ValueError):
 
 
 class Accepted(NamedTuple):
-    """A valid row on its way to the store, with its warnings and unknown columns' cells."""
+    """A valid row on its way to the store, with its warnings and unknown columns' cells.
+    Aggregated rows also carry their operation and content identity (``record_identity``)."""
 
     row_no: int
     values: dict[str, Any]
     extras: dict[str, str] | None
     warnings: list[Problem] | None
+    op: str = "upsert"
+    digest: str = ""
+    fields: str = ""
 
 
 class Rejected(NamedTuple):
@@ -65,8 +69,13 @@ class RowChecker:
         dept_code: str | None,
         enforce_dept: bool,
         source_name: str,
+        pii_key: bytes | None = None,
     ) -> None:
+        """``pii_key`` (aggregated categories): ID-number fields become a mask and a keyed
+        hash here, before the row's identity is computed."""
         self.category = category
+        self.pii_key = pii_key
+        self._aggregated = category.kind == "aggregated"
         self.dept_code = dept_code
         self.enforce_dept = enforce_dept
         self.source_name = source_name
@@ -129,7 +138,7 @@ class RowChecker:
                 return Rejected(row_no, mask_raw(mapped, self.pii_fields), [("dept_code", reason)])
         values, issues = self.validator(mapped)
         if not issues:
-            return Accepted(row_no, values, None, None)
+            return self._accept(row_no, values, None)
         # A withdrawal needs only its key to be valid.
         key_only = values.get("op") == "withdraw"
         errors: list[Problem] = [
@@ -140,4 +149,20 @@ class RowChecker:
         if errors:
             return Rejected(row_no, mask_raw(mapped, self.pii_fields), errors)
         warnings: list[Problem] = [(i.field, i.reason) for i in issues if i.severity == "warning"]
-        return Accepted(row_no, values, None, warnings or None)
+        return self._accept(row_no, values, warnings or None)
+
+    def _accept(
+        self, row_no: int, values: dict[str, Any], warnings: list[Problem] | None
+    ) -> Accepted:
+        if not self._aggregated:
+            return Accepted(row_no, values, None, warnings)
+        op = values.pop("op", None) or "upsert"
+        if self.pii_fields:
+            if self.pii_key is None:
+                raise ValueError("a pii_key is needed to check rows with ID-number fields")
+            for code in self.pii_fields:
+                if raw := values.get(code):
+                    values[code] = mask_id(raw)
+                    values[code + "_hash"] = hash_id(self.pii_key, raw)
+        digest, fields = record_identity(values)
+        return Accepted(row_no, values, None, warnings, op, digest, fields)

@@ -2,10 +2,11 @@
 
 Reading, decoding and validating a row costs about as much CPU as storing it, and the machine
 has more than one core. A worker process (``python -m entcredit.ingest.parallel``) reads and
-checks the file and streams checked rows in pickled blocks through its stdout; the loading
-process attributes, classifies and writes them. The pipe's buffer bounds memory and gives
-back-pressure. The worker holds no database connection, so the batch stays one transaction in
-the loading process; if the loading process dies, the worker's next write fails and it exits.
+checks the file and streams checked rows, in length-prefixed pickled blocks, through its
+stdout; the loading process attributes, classifies and writes them. A bounded read-ahead
+queue bounds memory and gives back-pressure. The worker holds no database connection, so the
+batch stays one transaction in the loading process; if the loading process dies, the worker's
+next write fails and it exits.
 
 A plain subprocess rather than multiprocessing: spawn and forkserver re-import the caller's
 ``__main__``, which breaks any script that calls the loader without a main guard.
@@ -15,8 +16,11 @@ from __future__ import annotations
 
 import json
 import pickle
+import queue
+import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -27,10 +31,26 @@ from entcredit.ingest.checking import Checked, IngestError, RowChecker
 from entcredit.ingest.readers import ReadLimits, SourceError, open_source
 
 BLOCK_ROWS = 2000
+# Blocks read ahead of the writer. A pipe holds only 64 KiB, less than one block: without a
+# reader thread draining it into this queue the worker would stall while the loader writes,
+# and the two processes would take turns instead of overlapping.
+READ_AHEAD_BLOCKS = 8
+_LENGTH = struct.Struct(">Q")
 
 
 def _send(out: IO[bytes], item: tuple[Any, ...]) -> None:
-    pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+    frame = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_LENGTH.pack(len(frame)))
+    out.write(frame)
+
+
+def _read_frames(stream: IO[bytes], frames: queue.Queue[bytes | None]) -> None:
+    """Thread: move raw frames from the pipe into the bounded queue (reads release the GIL)."""
+    try:
+        while len(head := stream.read(_LENGTH.size)) == _LENGTH.size:
+            frames.put(stream.read(_LENGTH.unpack(head)[0]))
+    finally:
+        frames.put(None)
 
 
 def work(args: dict[str, Any], out: IO[bytes]) -> None:
@@ -46,6 +66,7 @@ def work(args: dict[str, Any], out: IO[bytes]) -> None:
                 dept_code=args["dept_code"],
                 enforce_dept=args["enforce_dept"],
                 source_name=source.name,
+                pii_key=bytes.fromhex(args["pii_key"]),
             )
             block: list[Checked] = []
             for row in checker.check_all(lambda: source.headers, iter(source)):
@@ -72,6 +93,7 @@ class WorkerChecker:
         *,
         dept_code: str | None,
         enforce_dept: bool,
+        pii_key: bytes,
     ) -> None:
         self._args = {
             "path": str(path),
@@ -79,17 +101,27 @@ class WorkerChecker:
             "category": category,
             "dept_code": dept_code,
             "enforce_dept": enforce_dept,
+            "pii_key": pii_key.hex(),
         }
         self._proc: subprocess.Popen[bytes] | None = None
+        self._frames: queue.Queue[bytes | None] = queue.Queue(maxsize=READ_AHEAD_BLOCKS)
         self.encoding: str | None = None
         self.unknown_columns: list[str] = []
 
     def __enter__(self) -> WorkerChecker:
-        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "entcredit.ingest.parallel", json.dumps(self._args)],
+        # Arguments go through stdin: the PII key must not show in the process list.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "entcredit.ingest.parallel"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(json.dumps(self._args).encode())
+        self._proc.stdin.close()
+        threading.Thread(
+            target=_read_frames, args=(self._proc.stdout, self._frames), daemon=True
+        ).start()
         return self
 
     def __exit__(
@@ -103,17 +135,22 @@ class WorkerChecker:
             return
         if proc.poll() is None:
             proc.kill()
-        proc.communicate(timeout=30)
+        while self._frames.get() is not None:  # let the reader thread reach the end
+            pass
+        proc.wait(timeout=30)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
     def rows(self) -> Iterator[Checked]:
         proc = self._proc
-        assert proc is not None and proc.stdout is not None
+        assert proc is not None
         while True:
-            try:
-                msg = pickle.load(proc.stdout)  # noqa: S301 - our own child process
-            except EOFError:
+            frame = self._frames.get()
+            if frame is None:
+                proc.wait(timeout=30)
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"the checking process ended unexpectedly:\n{err}") from None
+                raise RuntimeError(f"the checking process ended unexpectedly:\n{err}")
+            msg = pickle.loads(frame)  # noqa: S301 - our own child process
             kind = msg[0]
             if kind == "rows":
                 yield from msg[1]
@@ -125,4 +162,4 @@ class WorkerChecker:
 
 
 if __name__ == "__main__":
-    work(json.loads(sys.argv[1]), sys.stdout.buffer)
+    work(json.loads(sys.stdin.read()), sys.stdout.buffer)

@@ -92,6 +92,7 @@ def load_in_session(
         dept_code=options.dept_code,
         enforce_dept=options.enforce_dept,
         source_name=source.name,
+        pii_key=ctx.pii_key,
     )
     loader.run(checker.check_all(lambda: source.headers, iter(source)), _writer(loader), progress)
     loader.report.unknown_columns = checker.unknown_columns
@@ -144,6 +145,7 @@ def load_path(
             category.name,
             dept_code=options.dept_code,
             enforce_dept=options.enforce_dept,
+            pii_key=ctx.pii_key,
         ) as worker,
         loading_transaction(factory) as session,
     ):
