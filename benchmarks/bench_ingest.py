@@ -15,7 +15,6 @@ import csv
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -106,15 +105,13 @@ def name(n: int) -> str:
     return f"{CITIES[n % len(CITIES)]}市测试{n}贸易有限公司"
 
 
-def write_data(folder: Path, rows: int, seed: int = 7) -> dict[str, Path]:
-    """An enterprise register and penalty/licence files (half each), deterministic."""
+def write_data(
+    folder: Path, rows: int, seed: int = 7, categories: tuple[str, ...] = ("penalty", "license")
+) -> dict[str, Path]:
+    """An enterprise register and files of ``rows`` rows split over ``categories``."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    paths = {
-        "enterprise": folder / "enterprise.csv",
-        "penalty": folder / f"penalty_{rows}.csv",
-        "license": folder / f"license_{rows}.csv",
-    }
+    paths = {"enterprise": folder / "enterprise.csv"}
     if not paths["enterprise"].exists():
         with paths["enterprise"].open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
@@ -135,13 +132,15 @@ def write_data(folder: Path, rows: int, seed: int = 7) -> dict[str, Path]:
                 )
     base = date(2024, 1, 2)
     for cat, header in (("penalty", PENALTY), ("license", LICENSE)):
-        path = paths[cat]
+        if cat not in categories:
+            continue
+        path = paths[cat] = folder / f"{cat}_{rows // len(categories)}.csv"
         if path.exists():
             continue
         with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(header)
-            for i in range(rows // 2):
+            for i in range(rows // len(categories)):
                 e = rng.randrange(1, ENTERPRISES + 1)
                 d = base + timedelta(days=rng.randrange(120))
                 common = [
@@ -273,7 +272,10 @@ def raw_load(url: str, paths: dict[str, Path]) -> dict[str, Any]:
 
 
 def peak_memory(path: Path, kind: str = "sqlite") -> float:
-    """Peak RSS (MiB) of a CLI process loading ``path``: streaming keeps it flat."""
+    """Peak RSS (MiB) of a CLI load of ``path``, summed over its process tree (the loader
+    and its checking worker), sampled every 50 ms: streaming keeps it flat."""
+    import psutil
+
     url = fresh_store(kind, "mem")
     env = dict(os.environ, ENTCREDIT_DATABASE_URL=url, ENTCREDIT_DATA_DIR=str(OUT))
     cmd = [
@@ -287,11 +289,19 @@ def peak_memory(path: Path, kind: str = "sqlite") -> float:
         "2024-06-03",
         "--json",
     ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: runs go from small to large files.
-    return max(after, before) / 1024
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.05)
+    if proc.returncode != 0:
+        raise SystemExit(f"load of {path} failed with status {proc.returncode}")
+    return peak / 2**20
 
 
 def main() -> None:
@@ -325,7 +335,7 @@ def main() -> None:
         print(f"{kind:12} {e_rate:18,.0f} {r_rate:12,.0f} {e_rate / r_rate:7.2f}", flush=True)
     mem: dict[str, float] = {}
     for n in [int(x) for x in args.memory_rows.split(",") if int(x)]:
-        p = write_data(data, n * 2)["penalty"]  # a file of n penalty rows
+        p = write_data(data, n, categories=("penalty",))["penalty"]
         mem[str(n)] = peak_memory(p)
         print(f"peak RSS loading {n:,} rows: {mem[str(n)]:.0f} MiB", flush=True)
     results["peak_rss_mib"] = mem

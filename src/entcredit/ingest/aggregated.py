@@ -93,13 +93,8 @@ class AggregatedWriter:
 
     def _plan(self, chunk: list[Accepted]) -> list[Planned]:
         loader = self.loader
-        by_dept: dict[str, list[str]] = {}
-        for a in chunk:
-            by_dept.setdefault(a.values["dept_code"], []).append(a.values["source_id"])
-        stored: dict[Key, Existing] = {}
-        for dept, sids in by_dept.items():
-            for sid, ex in loader.store.fetch_records(dept, sorted(set(sids))).items():
-                stored[(dept, sid)] = ex
+        keys = sorted({(a.values["dept_code"], a.values["source_id"]) for a in chunk})
+        stored: dict[Key, Existing] = loader.store.fetch_records(keys)
         # Later rows of the chunk see the effect of earlier ones through the overlay.
         overlay: dict[Key, Existing] = {}
         plan: list[Planned] = []

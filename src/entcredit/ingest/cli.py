@@ -123,6 +123,11 @@ def load_cmd(
     settings = Settings()
     ctx = IngestContext.from_settings(settings)
     factory = make_session_factory(make_engine(settings))
+    # Operators load daily: the place to hear, from November on, that next year's
+    # working-day calendar is missing (deadlines into it are provisional until it is added).
+    today = ctx.today()
+    if warning := ctx.calendar.missing_year_warning(today, settings.calendar_warn_from_month):
+        console.print(f"[yellow]{warning}[/yellow]")
     manifests: dict[str, dict[str, Any]] = {}
     for p in paths:
         if p.is_dir():

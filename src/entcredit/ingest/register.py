@@ -324,6 +324,17 @@ def _apply_in_order(store: Any, inserts: list[list[Any]], updates: list[list[Any
     )
 
 
+_DEPT_COLUMNS = (
+    "name",
+    "region_code",
+    "level",
+    "is_market_regulator",
+    "content_hash",
+    "version",
+    "updated_at",
+)
+
+
 class DepartmentWriter(_RegisterWriter):
     def __call__(self, loader: BatchLoader, chunk: list[Accepted]) -> None:
         store = loader.store
@@ -347,17 +358,7 @@ class DepartmentWriter(_RegisterWriter):
                 i = store.allocate_ids("departments", 1)[0]
                 store.insert(
                     "departments",
-                    (
-                        "id",
-                        "dept_code",
-                        "name",
-                        "region_code",
-                        "level",
-                        "is_market_regulator",
-                        "content_hash",
-                        "version",
-                        "updated_at",
-                    ),
+                    ("id", "dept_code", *_DEPT_COLUMNS),
                     [(i, v["dept_code"], *cols, 1, now)],
                 )
                 existing[v["dept_code"]] = [i, digest, 1]
@@ -365,17 +366,7 @@ class DepartmentWriter(_RegisterWriter):
             else:
                 before[1:] = [digest, before[2] + 1]
                 store.update_by_id(
-                    "departments",
-                    (
-                        "name",
-                        "region_code",
-                        "level",
-                        "is_market_regulator",
-                        "content_hash",
-                        "version",
-                        "updated_at",
-                    ),
-                    [(*cols, before[2], now, before[0])],
+                    "departments", _DEPT_COLUMNS, [(*cols, before[2], now, before[0])]
                 )
                 loader.set_outcome(a.row_no, Outcome.CORRECTED)
             versions.append((v["dept_code"], existing[v["dept_code"]][2], v, digest, a.row_no))

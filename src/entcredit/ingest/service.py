@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -26,25 +26,17 @@ from entcredit.ingest.readers import ReadLimits, RowSource, open_source, open_st
 from entcredit.ingest.register import DepartmentWriter, EnterpriseWriter, PersonRoleWriter
 from entcredit.ingest.report import BatchReport
 from entcredit.ingest.rules import compute_deadlines
+from entcredit.store.bulk import VERSION_COLUMNS, VERSION_SOURCE
+from entcredit.store.db import unit_of_work
 from entcredit.store.models import Record, RecordVersion
 
 Progress = Callable[[int], None]
 
 
-@contextmanager
-def loading_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One batch, one transaction. On SQLite it takes the write lock up front (BEGIN
+def loading_transaction(factory: sessionmaker[Session]) -> AbstractContextManager[Session]:
+    """One batch, one transaction, holding SQLite's write lock from the start (BEGIN
     IMMEDIATE) so concurrent loaders queue instead of failing."""
-    session = factory()
-    try:
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return unit_of_work(factory, write_lock=True)
 
 
 def _writer(loader: BatchLoader) -> Callable[[BatchLoader, list[Any]], None]:
@@ -263,40 +255,13 @@ def recompute_provisional(
 
 def record_history(session: Session, record_id: int) -> list[dict[str, Any]]:
     """Every version of a record, oldest first: its superseded versions and its current row."""
-    cols = (
-        "version",
-        "op",
-        "batch_id",
-        "row_no",
-        "content_hash",
-        "uscc",
-        "subject_name",
-        "produced_on",
-        "authority",
-        "fields",
-        "status",
-    )
+    keys = VERSION_COLUMNS[1:]  # version, op, batch_id, row_no, content ...
     past = session.execute(
-        select(*(getattr(RecordVersion, c) for c in cols))
+        select(*(getattr(RecordVersion, c) for c in keys))
         .where(RecordVersion.record_id == record_id)
         .order_by(RecordVersion.version)
     ).all()
-    out = [dict(zip(cols, row, strict=True)) for row in past]
-    rec = session.get(Record, record_id)
-    if rec is not None:
-        out.append(
-            {
-                "version": rec.version,
-                "op": rec.last_op,
-                "batch_id": rec.last_batch_id,
-                "row_no": rec.last_row_no,
-                "content_hash": rec.content_hash,
-                "uscc": rec.uscc,
-                "subject_name": rec.subject_name,
-                "produced_on": rec.produced_on,
-                "authority": rec.authority,
-                "fields": rec.fields,
-                "status": rec.status,
-            }
-        )
-    return out
+    current = session.execute(
+        select(*(getattr(Record, c) for c in VERSION_SOURCE[1:])).where(Record.id == record_id)
+    ).all()
+    return [dict(zip(keys, row, strict=True)) for row in (*past, *current)]

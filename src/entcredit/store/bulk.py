@@ -94,6 +94,16 @@ VERSION_SOURCE = (
 Row = Sequence[Any]
 
 
+_EXISTING = (
+    "dept_code, source_id, id, category, version, content_hash, status, received_on, published_on"
+)
+
+
+def _existing(rows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[tuple[str, str], Existing]]:
+    for dept, sid, rid, cat, ver, h, st, rec, pub in rows:
+        yield (dept, sid), Existing(rid, cat, ver, h, st, _to_date(rec), _to_date(pub))  # type: ignore[arg-type]
+
+
 def _to_date(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -104,7 +114,7 @@ class BulkStore(Protocol):
     dialect: str
 
     def allocate_ids(self, table: str, n: int) -> list[int]: ...
-    def fetch_records(self, dept_code: str, source_ids: Sequence[str]) -> dict[str, Existing]: ...
+    def fetch_records(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Existing]: ...
     def fetch_enterprises(self, usccs: Sequence[str]) -> dict[str, tuple[int, list[str]]]: ...
     def fetch_enterprises_by_regno(self, reg_nos: Sequence[str]) -> dict[str, int]: ...
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None: ...
@@ -153,17 +163,20 @@ class _Common:
         for i in range(0, len(items), self._chunk):
             yield items[i : i + self._chunk]
 
-    def fetch_records(self, dept_code: str, source_ids: Sequence[str]) -> dict[str, Existing]:
-        out: dict[str, Existing] = {}
-        for part in self._batched(source_ids):
-            cond, params = self.in_clause("source_id", part)
-            rows = self.execute(
-                "SELECT source_id, id, category, version, content_hash, status, received_on,"
-                f" published_on FROM records WHERE dept_code = {self._ph} AND {cond}",
-                [dept_code, *params],
-            )
-            for sid, rid, cat, ver, h, st, rec, pub in rows:
-                out[sid] = Existing(rid, cat, ver, h, st, _to_date(rec), _to_date(pub))  # type: ignore[arg-type]
+    def fetch_records(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Existing]:
+        """Current state of the records with these (dept_code, source_id) keys."""
+        by_dept: dict[str, list[str]] = {}
+        for dept, sid in keys:
+            by_dept.setdefault(dept, []).append(sid)
+        out: dict[tuple[str, str], Existing] = {}
+        for dept, sids in by_dept.items():
+            for part in self._batched(sids):
+                cond, params = self.in_clause("source_id", part)
+                rows = self.execute(
+                    f"SELECT {_EXISTING} FROM records WHERE dept_code = {self._ph} AND {cond}",
+                    [dept, *params],
+                )
+                out.update(_existing(rows))
         return out
 
     def fetch_enterprises(self, usccs: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
@@ -285,6 +298,26 @@ _LINKING_LOCK = 0x656E7463_6C6E6B  # "entc" "lnk"
 class PostgresBulkStore(_Common):
     dialect = "postgresql"
     _ph = "%s"
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        # psycopg prepares a statement after a few runs and PostgreSQL may then keep a
+        # generic plan made while the table was small and unanalysed (a sequential scan)
+        # for the rest of a million-row batch. Plan each lookup for its actual values.
+        self.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+
+    def fetch_records(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Existing]:
+        """One query for the whole chunk, whatever the number of departments in it."""
+        cols = ", ".join("r." + c for c in _EXISTING.split(", "))
+        out: dict[tuple[str, str], Existing] = {}
+        for part in self._batched(keys):
+            rows = self.execute(
+                f"SELECT {cols} FROM records r JOIN unnest(%s::text[], %s::text[]) AS k(d, s)"
+                " ON r.dept_code = k.d AND r.source_id = k.s",
+                [[k[0] for k in part], [k[1] for k in part]],
+            )
+            out.update(_existing(rows))
+        return out
 
     def lock_for_linking(self, *, registering: bool) -> None:
         """Under READ COMMITTED a records batch and a register batch running side by side

@@ -57,10 +57,15 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Commit on success, roll back on any exception."""
+def unit_of_work(factory: sessionmaker[Session], *, write_lock: bool = False) -> Iterator[Session]:
+    """Commit on success, roll back on any exception. ``write_lock``: on SQLite take the
+    write lock when the transaction begins (BEGIN IMMEDIATE), for work that will write: it
+    then queues behind other writers instead of failing when its read snapshot cannot be
+    upgraded (SQLITE_BUSY_SNAPSHOT in WAL mode). PostgreSQL ignores it."""
     session = factory()
     try:
+        if write_lock:
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         yield session
         session.commit()
     except BaseException:
