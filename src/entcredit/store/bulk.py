@@ -305,6 +305,11 @@ class PostgresBulkStore(_Common):
         # generic plan made while the table was small and unanalysed (a sequential scan)
         # for the rest of a million-row batch. Plan each lookup for its actual values.
         self.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        # The default cost of a random page (4, spinning disks) makes 5000 unique-index
+        # probes look dearer than hashing the whole table; on SSD or cached data they are
+        # three times faster, and the gap grows with the table (measured: 57 vs 170 ms).
+        self.execute("SET LOCAL random_page_cost = 1.1")
+        self._sequences: dict[str, str] = {}
 
     def fetch_records(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Existing]:
         """One query for the whole chunk, whatever the number of departments in it."""
@@ -333,11 +338,14 @@ class PostgresBulkStore(_Common):
     def allocate_ids(self, table: str, n: int) -> list[int]:
         if n == 0:
             return []
+        seq = self._sequences.get(table)
+        if seq is None:
+            seq = self._sequences[table] = self.execute(
+                "SELECT pg_get_serial_sequence(%s, 'id')", [table]
+            )[0][0]
         # One row back, not n: the ids come as an array.
         rows = self.execute(
-            "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id')))"
-            " FROM generate_series(1, %s)",
-            [table, n],
+            "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", [seq, n]
         )
         return list(rows[0][0])
 

@@ -462,6 +462,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("record_id", "version", name=op.f("pk_record_versions")),
     )
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        # Bulk loads take ids thousands at a time: a per-session cache of sequence values
+        # saves a buffer lock (and every 32nd call a WAL record) per id.
+        for table in ("records", "enterprises", "persons", "person_roles", "register_versions"):
+            op.execute(f"ALTER SEQUENCE {table}_id_seq CACHE 1000")
 
 
 def downgrade() -> None:
