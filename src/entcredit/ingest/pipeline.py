@@ -205,14 +205,8 @@ class BatchLoader:
         b.source_sha256 = source_sha256
         b.source_encoding = r.encoding  # known once the whole source was read
         b.finished_at = self.ctx.now()
-        b.rows_read, b.rows_new, b.rows_corrected = r.rows_read, r.rows_new, r.rows_corrected
-        b.rows_unchanged, b.rows_withdrawn = r.rows_unchanged, r.rows_withdrawn
-        b.rows_rejected, b.rows_unlinked, b.rows_late = (
-            r.rows_rejected,
-            r.rows_unlinked,
-            r.rows_late,
-        )
-        b.rows_warned = r.rows_warned
+        for count in _BATCH_COUNTS:
+            setattr(b, count, getattr(r, count))
         b.outcomes = zlib.compress(bytes(self.outcomes))
         b.summary = {
             "rejected_by_reason": dict(r.rejected_by_reason.most_common()),
@@ -240,6 +234,20 @@ class BatchLoader:
             occurred_at=b.finished_at,
         )
         return r
+
+
+# Counters the report and the stored batch share, under the same names.
+_BATCH_COUNTS = (
+    "rows_read",
+    "rows_new",
+    "rows_corrected",
+    "rows_unchanged",
+    "rows_withdrawn",
+    "rows_rejected",
+    "rows_unlinked",
+    "rows_late",
+    "rows_warned",
+)
 
 
 def decode_outcomes(blob: bytes) -> dict[int, Outcome]:
