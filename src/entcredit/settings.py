@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # process writes (uses a second core); None: always in one process.
     ingest_worker_min_bytes: int | None = 16 * 1024 * 1024
 
+    # Sign-in lockout: this many failures for one username within the window lock it.
+    login_max_failures: int = Field(default=10, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+
     session_max_age_seconds: int = 8 * 3600
 
     @model_validator(mode="after")

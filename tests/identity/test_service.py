@@ -99,6 +99,45 @@ def test_authenticate(db: Session) -> None:
     ]
 
 
+def test_repeated_failures_lock_the_username_for_a_while(db: Session) -> None:
+    from datetime import timedelta
+
+    from entcredit.identity.service import LoginLockedError
+
+    make_user(db)
+    window = timedelta(minutes=15)
+    for i in range(3):
+        assert (
+            authenticate(
+                db,
+                "zhang",
+                "Wrong-Horse-42",
+                now=T0 + timedelta(minutes=i),
+                max_failures=3,
+                lockout=window,
+            )
+            is None
+        )
+    # The right password no longer helps, and is not even checked.
+    with pytest.raises(LoginLockedError) as locked:
+        authenticate(db, "zhang", PW, now=T0 + timedelta(minutes=5), max_failures=3, lockout=window)
+    assert locked.value.retry_after == T0 + timedelta(minutes=15)
+    # Unknown usernames lock alike: a lockout says nothing about who exists.
+    for _ in range(3):
+        authenticate(db, "ghost", PW, now=T0, max_failures=3, lockout=window)
+    with pytest.raises(LoginLockedError):
+        authenticate(db, "ghost", PW, now=T0, max_failures=3, lockout=window)
+    # Once the window has passed, the account opens again; a success resets the count.
+    later = T0 + timedelta(minutes=20)
+    assert authenticate(db, "zhang", PW, now=later, max_failures=3, lockout=window) is not None
+    assert (
+        authenticate(db, "zhang", "Wrong-Horse-42", now=later, max_failures=3, lockout=window)
+        is None
+    )
+    assert authenticate(db, "zhang", PW, now=later, max_failures=3, lockout=window) is not None
+    assert "user:login_locked" in tags(db)
+
+
 def test_authenticate_upgrades_old_hashes(db: Session) -> None:
     user = make_user(db)
     user.password_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024).hash(PW)

@@ -163,3 +163,23 @@ def test_login_rotates_the_session(client: TestClient, login: LoginFn) -> None:
     assert first != second
     assert _me_with_cookie(client, first) == 401
     assert _me_with_cookie(client, second) == 200
+
+
+def test_repeated_failures_lock_the_sign_in_page(world: World) -> None:
+    from entcredit.web.app import create_app
+    from tests.web.conftest import PASSWORD
+
+    settings = world.settings.model_copy(update={"login_max_failures": 2})
+    with TestClient(create_app(settings, engine=world.engine)) as client:
+        for password in ("Wrong-password-1", "Wrong-password-2", PASSWORD):
+            csrf = _login_csrf(client)
+            response = client.post(
+                "/login",
+                data={"username": "admin", "password": password, "csrf_token": csrf},
+                follow_redirects=False,
+            )
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) > 0
+        assert "登录失败次数过多" in response.text
+        assert SESSION_COOKIE not in response.cookies
+    assert _tags(world)[-1] == "user:login_locked"

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from entcredit.audit.models import utcnow
+from entcredit.audit.models import AuditEvent, utcnow
 from entcredit.audit.service import SYSTEM_ACTOR, append_event
 from entcredit.identity.models import ApiToken, StaffUser, StaffUserRole, WebSession
 from entcredit.identity.passwords import (
@@ -181,13 +181,61 @@ def set_user_active(
     return user
 
 
+class LoginLockedError(IdentityError):
+    """Too many failed sign-ins for this username; ``retry_after`` is when it opens again."""
+
+    code = "login_locked"
+
+    def __init__(self, username: str, retry_after: datetime) -> None:
+        super().__init__(f"too many failed sign-ins for {username!r}; try again later")
+        self.retry_after = retry_after
+
+
 def authenticate(
-    session: Session, username: str, password: str, *, now: datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    max_failures: int = 10,
+    lockout: timedelta = timedelta(minutes=15),
 ) -> StaffUser | None:
     """The active user whose password matches, or None. Audits ``user:login`` /
-    ``user:login_failed``. An unknown user costs one Argon2 verification too."""
+    ``user:login_failed``. An unknown user costs one Argon2 verification too.
+
+    Raises ``LoginLockedError`` after ``max_failures`` failed sign-ins for the username
+    within ``lockout`` (counted from the audit log, since the last successful sign-in), without
+    checking the password: guessing stops, and unknown usernames lock alike (no enumeration).
+    """
     when = _now(now)
-    user = get_user(session, username.strip()) if username.strip() else None
+    name = username.strip()
+    user = get_user(session, name) if name else None
+    if name:
+        since = when - lockout
+        if user is not None and user.last_login_at is not None:
+            since = max(since, user.last_login_at)
+        recent = list(
+            session.scalars(
+                select(AuditEvent.occurred_at)
+                .where(
+                    AuditEvent.tag == "user:login_failed",
+                    AuditEvent.subject_id == name[:200],
+                    AuditEvent.occurred_at > since,
+                )
+                .order_by(AuditEvent.occurred_at.desc())
+                .limit(max_failures)
+            )
+        )
+        if len(recent) >= max_failures:
+            append_event(
+                session,
+                actor="anonymous",
+                tag="user:login_locked",
+                subject_id=name[:200],
+                details={},
+                occurred_at=when,
+            )
+            raise LoginLockedError(name, recent[-1] + lockout)
     if user is None or not user.is_active:
         burn_dummy_verify(password)
         _audit_login_failed(session, username, when)

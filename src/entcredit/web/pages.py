@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from entcredit.identity.models import StaffUser
 from entcredit.identity.rules import Principal
-from entcredit.identity.service import authenticate, create_session, revoke_session
+from entcredit.identity.service import (
+    LoginLockedError,
+    authenticate,
+    create_session,
+    revoke_session,
+)
 from entcredit.store.models import Department
 from entcredit.web.deps import (
     SESSION_COOKIE,
@@ -142,7 +148,21 @@ def login_submit(
         return _login_page(
             request, next_url=target, username=username, error="login_expired", status_code=403
         )
-    user = authenticate(session, username, password)
+    try:
+        user = authenticate(
+            session,
+            username,
+            password,
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(minutes=settings.login_lockout_minutes),
+        )
+    except LoginLockedError as exc:
+        wait = max(1, int((exc.retry_after - datetime.now(UTC)).total_seconds()))
+        response = _login_page(
+            request, next_url=target, username=username, error="login_locked", status_code=429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     if user is None:
         return _login_page(
             request, next_url=target, username=username, error="login_failed", status_code=401
