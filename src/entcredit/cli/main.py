@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from entcredit.analytics.cli import app as analytics_app
 from entcredit.audit.cli import app as audit_app
 from entcredit.identity.cli import tokens_app, users_app
 from entcredit.ingest.cli import app as ingest_app
@@ -26,6 +27,7 @@ app.add_typer(synth_app, name="synth")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(analytics_app, name="analytics")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 calendar_app = typer.Typer(help="The official working-day calendar.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
