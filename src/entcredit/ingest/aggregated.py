@@ -35,8 +35,8 @@ _VERSION_FROM_INSERT = tuple(_COL[c] for c in VERSION_SOURCE)
 _UPDATE_FROM_INSERT = tuple(_COL[c] for c in RECORD_UPDATE_COLUMNS)
 
 Key = tuple[str, str]
-# (row, key, op, digest, fields JSON, outcome, reason, state before the row)
-Planned = tuple[Accepted, Key, str, str, str, Outcome, str | None, Existing | None]
+# (row, key, outcome, reason, state before the row)
+Planned = tuple[Accepted, Key, Outcome, str | None, Existing | None]
 
 
 class EnterpriseIndex:
@@ -101,15 +101,15 @@ class AggregatedWriter:
         cat = loader.category.name
         received = loader.received_on
         for a in chunk:
-            v, op, digest, fields = a.values, a.op, a.digest, a.fields
+            v, op, digest = a.values, a.op, a.digest
             key = (v["dept_code"], v["source_id"])
             before = overlay.get(key) or stored.get(key)
             if before is None and op != "withdraw":
-                plan.append((a, key, op, digest, fields, Outcome.NEW, None, None))
+                plan.append((a, key, Outcome.NEW, None, None))
                 overlay[key] = Existing(0, cat, 1, digest, "active", received, None)
                 continue
             d = decide(before, category=cat, op=op, new_hash=digest)
-            plan.append((a, key, op, digest, fields, d.outcome, d.reason, before))
+            plan.append((a, key, d.outcome, d.reason, before))
             if before is None or d.outcome in (Outcome.REJECTED, Outcome.UNCHANGED):
                 continue
             withdrawn = d.outcome is Outcome.WITHDRAWN
@@ -126,7 +126,7 @@ class AggregatedWriter:
         self.index.lookup(loader, {u for p in plan if (u := p[0].values.get("uscc"))})
         regs = {r for p in plan if (r := p[0].values.get("reg_no")) and not p[0].values.get("uscc")}
         regnos = store.fetch_enterprises_by_regno(sorted(regs)) if regs else {}
-        n_new = sum(1 for p in plan if p[5] is Outcome.NEW)
+        n_new = sum(1 for p in plan if p[2] is Outcome.NEW)
         new_ids = iter(store.allocate_ids("records", n_new))
         batch_id, cat, received = loader.batch.id, loader.category.name, loader.received_on
         published = received if self._immediate else None
@@ -139,8 +139,8 @@ class AggregatedWriter:
         supersede_withdrawn: list[tuple[Any, ...]] = []  # (version, batch, row_no, id)
         history: list[tuple[Any, ...]] = []  # versions created and superseded in this chunk
 
-        for a, key, _op, digest, fields, outcome, reason, before in plan:
-            v = a.values
+        for a, key, outcome, reason, before in plan:
+            v, digest, fields = a.values, a.digest, a.fields
             if outcome is Outcome.NEW:
                 set_outcome(a.row_no, outcome)
                 if a.extras:

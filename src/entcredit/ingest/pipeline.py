@@ -69,7 +69,6 @@ class BatchLoader:
         *,
         source_name: str,
         source_format: str,
-        encoding: str | None,
     ) -> None:
         self.session = session
         self.ctx = ctx
@@ -84,7 +83,7 @@ class BatchLoader:
             source_name=source_name,
             category=category.name,
             source_format=source_format,
-            encoding=encoding,
+            encoding=None,  # known once the whole source was read (set by the caller)
             dept_code=options.dept_code,
             received_on=self.received_on,
         )
@@ -102,7 +101,6 @@ class BatchLoader:
             dept_code=self.options.dept_code,
             source_name=self.report.source_name,
             source_format=self.report.source_format,
-            source_encoding=self.report.encoding,
             source_sha256="",
             submitted_by=self.options.submitted_by,
             received_on=self.received_on,
@@ -118,12 +116,9 @@ class BatchLoader:
     def set_outcome(self, row_no: int, outcome: Outcome) -> None:
         out = self.outcomes
         if row_no >= len(out):
-            out.extend(b"\xff" * (row_no + 1 - len(out)))
+            out.extend(bytes([NO_ROW]) * (row_no + 1 - len(out)))
         out[row_no] = outcome
         self.counts[outcome] += 1
-
-    def reject_checked(self, row: Rejected) -> None:
-        self.reject(row.row_no, row.raw, row.problems)
 
     def reject(self, row_no: int, masked: str | None, problems: Iterable[Problem]) -> None:
         """Record a rejected row: ``masked`` is the row as received, ID numbers masked."""
@@ -172,7 +167,7 @@ class BatchLoader:
         for item in checked:
             read += 1
             if isinstance(item, Rejected):
-                self.reject_checked(item)
+                self.reject(item.row_no, item.raw, item.problems)
                 continue
             if item.warnings:
                 for field_code, reason in item.warnings:

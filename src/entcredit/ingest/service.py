@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from entcredit.catalog.model import Category
 from entcredit.ingest.aggregated import AggregatedWriter
-from entcredit.ingest.checking import IngestError, RowChecker
+from entcredit.ingest.checking import Checked, IngestError, RowChecker
 from entcredit.ingest.context import IngestContext
 from entcredit.ingest.parallel import WorkerChecker
 from entcredit.ingest.pipeline import BatchLoader, LoadOptions, infer_category
@@ -59,6 +59,44 @@ def _category(ctx: IngestContext, options: LoadOptions, source: RowSource) -> Ca
         raise IngestError(f"unknown category {options.category!r}") from exc
 
 
+class _InProcessChecks:
+    """Rows checked in this process; the same face as ``parallel.WorkerChecker``."""
+
+    def __init__(self, source: RowSource, checker: RowChecker) -> None:
+        self._source, self._checker = source, checker
+
+    def rows(self) -> Iterator[Checked]:
+        return self._checker.check_all(lambda: self._source.headers, iter(self._source))
+
+    @property
+    def encoding(self) -> str | None:
+        return self._source.encoding
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        return self._checker.unknown_columns
+
+
+def _run(
+    session: Session,
+    ctx: IngestContext,
+    category: Category,
+    options: LoadOptions,
+    checks: _InProcessChecks | WorkerChecker,
+    *,
+    name: str,
+    fmt: str,
+    sha256: str,
+    progress: Progress | None,
+) -> BatchReport:
+    loader = BatchLoader(session, ctx, category, options, source_name=name, source_format=fmt)
+    loader.run(checks.rows(), _writer(loader), progress)
+    # Both are final only once every row was read.
+    loader.report.unknown_columns = checks.unknown_columns
+    loader.report.encoding = checks.encoding
+    return loader.finish(sha256)
+
+
 def load_in_session(
     session: Session,
     ctx: IngestContext,
@@ -70,15 +108,6 @@ def load_in_session(
     """Load ``source`` inside the caller's transaction (a web request's, or
     ``loading_transaction``'s): the caller commits, or rolls back on any error."""
     category = _category(ctx, options, source)
-    loader = BatchLoader(
-        session,
-        ctx,
-        category,
-        options,
-        source_name=source.name,
-        source_format=source.format,
-        encoding=source.encoding,
-    )
     checker = RowChecker(
         category,
         dept_code=options.dept_code,
@@ -86,29 +115,24 @@ def load_in_session(
         source_name=source.name,
         pii_key=ctx.pii_key,
     )
-    loader.run(checker.check_all(lambda: source.headers, iter(source)), _writer(loader), progress)
-    loader.report.unknown_columns = checker.unknown_columns
-    loader.report.encoding = source.encoding
-    return loader.finish(sha256)
+    return _run(
+        session,
+        ctx,
+        category,
+        options,
+        _InProcessChecks(source, checker),
+        name=source.name,
+        fmt=source.format,
+        sha256=sha256,
+        progress=progress,
+    )
 
 
-def _load(
-    factory: sessionmaker[Session],
-    ctx: IngestContext,
-    source: RowSource,
-    options: LoadOptions,
-    sha256: str,
-    progress: Progress | None,
-) -> BatchReport:
-    with loading_transaction(factory) as session:
-        return load_in_session(session, ctx, source, options, sha256, progress)
-
-
-def file_sha256(path: Path) -> str:
+def sha256_of(stream: BinaryIO) -> str:
+    """Hash a stream from where it is to its end."""
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
+    while block := stream.read(1 << 20):
+        h.update(block)
     return h.hexdigest()
 
 
@@ -119,44 +143,37 @@ def load_path(
     options: LoadOptions,
     progress: Progress | None = None,
 ) -> BatchReport:
+    """A file on disk, in a transaction of its own. Large files are checked in a worker
+    process while this one writes."""
     # The upload limit guards the web server; an operator's own files are bounded by rows.
     limits = replace(ReadLimits.from_settings(ctx.settings), max_bytes=None)
+    with path.open("rb") as f:
+        sha = sha256_of(f)
     threshold = ctx.settings.ingest_worker_min_bytes
-    if threshold is None or path.stat().st_size < threshold:
-        with open_source(path, limits) as source:
-            return _load(factory, ctx, source, options, file_sha256(path), progress)
-    # A large file: checked in a worker process while this one writes.
-    with open_source(path, limits) as source:  # headers (category) and format only
-        category = _category(ctx, options, source)
-        fmt = source.format
-    sha = file_sha256(path)
-    with (
-        WorkerChecker(
+    with open_source(path, limits) as source, loading_transaction(factory) as session:
+        if threshold is None or path.stat().st_size < threshold:
+            return load_in_session(session, ctx, source, options, sha, progress)
+        category = _category(ctx, options, source)  # the worker reads the rows itself
+        worker = WorkerChecker(
             path,
             limits,
             category.name,
             dept_code=options.dept_code,
             enforce_dept=options.enforce_dept,
             pii_key=ctx.pii_key,
-        ) as worker,
-        loading_transaction(factory) as session,
-    ):
-        loader = BatchLoader(
-            session, ctx, category, options, source_name=path.name, source_format=fmt, encoding=None
         )
-        loader.run(worker.rows(), _writer(loader), progress)
-        loader.report.unknown_columns = worker.unknown_columns
-        loader.report.encoding = worker.encoding
-        return loader.finish(sha)
-
-
-def stream_sha256(stream: BinaryIO) -> str:
-    """Hash a seekable stream and rewind it."""
-    h = hashlib.sha256()
-    while block := stream.read(1 << 20):
-        h.update(block)
-    stream.seek(0)
-    return h.hexdigest()
+        with worker:
+            return _run(
+                session,
+                ctx,
+                category,
+                options,
+                worker,
+                name=path.name,
+                fmt=source.format,
+                sha256=sha,
+                progress=progress,
+            )
 
 
 def load_stream(
@@ -168,7 +185,8 @@ def load_stream(
     fmt: str | None = None,
 ) -> BatchReport:
     """An uploaded file, inside the caller's transaction. The stream must be seekable."""
-    sha = stream_sha256(stream)
+    sha = sha256_of(stream)
+    stream.seek(0)
     with open_stream(stream, name, ReadLimits.from_settings(ctx.settings), fmt=fmt) as source:
         return load_in_session(session, ctx, source, options, sha)
 
