@@ -60,6 +60,15 @@ class Settings(BaseSettings):
 
     session_max_age_seconds: int = 8 * 3600
 
+    # -- public portal and open API (issue 3) ---------------------------------------------
+    # A TrueType/TTC font with Simplified Chinese glyphs, embedded (subset) in PDF reports;
+    # None: the first of the Debian font paths that ``scripts/setup`` installs.
+    pdf_font_path: Path | None = None
+
+    # -- lists, credit check, credit repair (issue 4) -------------------------------------
+
+    # -- data quality (issue 5) -----------------------------------------------------------
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
         if self.env != "development":

@@ -14,8 +14,12 @@ from rich.console import Console
 
 from entcredit.analytics.cli import app as analytics_app
 from entcredit.audit.cli import app as audit_app
+from entcredit.credit.cli import app as credit_app
 from entcredit.identity.cli import tokens_app, users_app
 from entcredit.ingest.cli import app as ingest_app
+from entcredit.lists.cli import app as lists_app
+from entcredit.quality.cli import app as quality_app
+from entcredit.search.cli import app as search_app
 from entcredit.settings import Settings
 from entcredit.synth.cli import app as synth_app
 
@@ -28,6 +32,10 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(lists_app, name="lists")
+app.add_typer(credit_app, name="credit")
+app.add_typer(search_app, name="search")
+app.add_typer(quality_app, name="quality")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 calendar_app = typer.Typer(help="The official working-day calendar.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -27,9 +27,27 @@ WEB_DIR = Path(__file__).parent
 def feature_routers() -> list[APIRouter]:
     """Every feature's router, in one place. A router whose routes lack an owner (a
     ``require_roles`` dependency or ``@public_route``) makes ``create_app`` fail."""
+    from entcredit.credit import api as credit_api
     from entcredit.ingest import api as ingest_api
+    from entcredit.lists import api as lists_api
+    from entcredit.opendata import api as opendata_api
+    from entcredit.portal import pages as portal_pages
+    from entcredit.quality import pages as quality_pages
+    from entcredit.repair import pages as repair_pages
+    from entcredit.report import pages as report_pages
 
-    return [pages.router, admin_api.router, ingest_api.router]
+    return [
+        pages.router,
+        admin_api.router,
+        ingest_api.router,
+        portal_pages.router,
+        opendata_api.router,
+        report_pages.router,
+        lists_api.router,
+        credit_api.router,
+        repair_pages.router,
+        quality_pages.router,
+    ]
 
 
 def make_templates() -> Jinja2Templates:

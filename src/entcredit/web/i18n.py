@@ -3,7 +3,9 @@ remembered in a cookie."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from functools import cache
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -103,9 +105,35 @@ def negotiate_lang(query_value: str | None, cookie_value: str | None) -> Lang:
     return normalize_lang(query_value) or normalize_lang(cookie_value) or DEFAULT_LANG
 
 
+# Each feature keeps its own strings in a ``messages`` module with a ``MESSAGES`` dict of the
+# same shape; they are merged here once, and a key defined twice is an error at start-up.
+FEATURE_MESSAGE_MODULES: tuple[str, ...] = (
+    "entcredit.portal.messages",
+    "entcredit.opendata.messages",
+    "entcredit.report.messages",
+    "entcredit.lists.messages",
+    "entcredit.credit.messages",
+    "entcredit.repair.messages",
+    "entcredit.quality.messages",
+)
+
+
+@cache
+def all_messages() -> dict[Lang, dict[str, str]]:
+    merged: dict[Lang, dict[str, str]] = {lang: dict(MESSAGES[lang]) for lang in SUPPORTED_LANGS}
+    for name in FEATURE_MESSAGE_MODULES:
+        feature: dict[Lang, dict[str, str]] = importlib.import_module(name).MESSAGES
+        for lang in SUPPORTED_LANGS:
+            clash = merged[lang].keys() & feature.get(lang, {}).keys()
+            if clash:
+                raise RuntimeError(f"{name} redefines UI strings {sorted(clash)}")
+            merged[lang].update(feature.get(lang, {}))
+    return merged
+
+
 def translator(lang: Lang) -> Callable[[str], str]:
-    table = MESSAGES[lang]
-    fallback = MESSAGES[DEFAULT_LANG]
+    table = all_messages()[lang]
+    fallback = all_messages()[DEFAULT_LANG]
 
     def t(key: str) -> str:
         return table.get(key) or fallback.get(key) or key

@@ -1,0 +1,7 @@
+"""``entcredit credit``: operator commands of this feature."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="credit.", no_args_is_help=True)
