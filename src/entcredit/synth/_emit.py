@@ -78,6 +78,9 @@ class Emitter:
         self.entity_counts: Counter[str] = Counter()
         self.stock: Counter[str] = Counter()
         self.mrng = random.Random(f"{seed}/mess/init")
+        # Whether the last emitted row was planted as a rejection: a list decision that
+        # follows a rejected one is itself refused by the list machine.
+        self.last_rejected = False
         mm = messiness
         self.t_reject = P_REJECT * mm
         self.t_dup = self.t_reject + P_DUPLICATE * mm
@@ -162,6 +165,7 @@ class Emitter:
         linked: bool = True,
     ) -> bool:
         """Write a record with its share of defects; True when it stays in force once loaded."""
+        self.last_rejected = False
         produced = row.get("produced_on")
         pdate = date.fromisoformat(produced) if produced else None
         sink, _ = self.record_sink(category, dept, pdate)
@@ -239,6 +243,7 @@ class Emitter:
             n = sink.write(bad, self._extra(sink))
             st.rejected += 1
             self.truth.reject(name, n, fld, kind)
+            self.last_rejected = True
             return False
         if action == "dup":
             extra = self._extra(sink)
@@ -287,6 +292,16 @@ class Emitter:
             return True
         sink.write(row, self._extra(sink))
         return True
+
+    def emit_orphan(self, category: str, dept: Dept, row: dict[str, str | None]) -> bool:
+        """A list decision about an entry whose earlier decision was rejected: sent as it is,
+        refused on ``action`` because the list machine knows no such entry."""
+        sink, _ = self.record_sink(category, dept, date.fromisoformat(row["produced_on"] or ""))
+        n = sink.write(row, self._extra(sink))
+        sink.stats.rejected += 1
+        self.truth.reject(sink.plan.name, n, "action", "no_such_entry")
+        self.last_rejected = True
+        return False
 
     def _no(self, dept: Dept, kind: str, d: date) -> str:
         key = f"{dept.code}/{kind}/{d.year}"

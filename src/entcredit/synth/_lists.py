@@ -95,12 +95,15 @@ class ListMaker(RecordMaker):
                         listed = snapped
                 removal: tuple[date, str] | None = None
                 if past_abn:
-                    removed = rand_date(rng, min(listed + timedelta(days=20), self.end), self.end)
+                    # Removed before the third anniversary, when the listing would move on
+                    # to the serious list instead (rules.md §3).
+                    last = min(self.end, add_years(listed, 3) - timedelta(days=1))
+                    removed = rand_date(rng, min(listed + timedelta(days=20), last), last)
                     why = reason if not (reason == "4" and rng.random() < 0.5) else "5"
                     if (
                         ent.status in ("revoked", "deregistered")
                         and ent.status_on
-                        and ent.status_on > listed
+                        and listed < ent.status_on <= last
                     ):
                         removed, why = ent.status_on, "7"
                     removal = (removed, why)
@@ -111,7 +114,9 @@ class ListMaker(RecordMaker):
                         late_year = (listed.year - 1, listed, removal[0])
                 self._abnormal(rng, ent, dept, list_action, reason, listed, linked)
                 if removal is not None:
-                    self._abnormal(rng, ent, dept, remove_action, removal[1], removal[0], linked)
+                    self._abnormal(
+                        rng, ent, dept, remove_action, removal[1], removal[0], linked, follows=True
+                    )
                 if cur_abn:
                     self.stock["abnormal_current_intended"] += 1
         if linked and any(a in ("list", "mark") for a, _ in ent.abnormal_events):
@@ -132,11 +137,17 @@ class ListMaker(RecordMaker):
         reason: str,
         d: date,
         linked: bool,
+        *,
+        follows: bool = False,
     ) -> None:
+        """``follows``: the decision acts on the entry the previous decision created."""
         row = self._base(dept, "abnormal_list", ent, d, rng)
         kind = "异" if action in ("list", "mark") else "移异"
         row |= {"action": action, "reason_code": reason, "decision_no": self._no(dept, kind, d)}
-        ok = self.emit("abnormal_list", dept, row, ent, linked=linked)
+        if follows and self.last_rejected:
+            ok = self.emit_orphan("abnormal_list", dept, row)
+        else:
+            ok = self.emit("abnormal_list", dept, row, ent, linked=linked)
         ent.abnormal_events.append((action, ok))
 
     def _serious(self, rng: random.Random, ent: Ent, linked: bool, path: str) -> bool:
@@ -149,7 +160,7 @@ class ListMaker(RecordMaker):
             listed = rand_date(rng, legacy_floor, hi)
             abn = add_years(listed, -3) - timedelta(days=rng.randrange(1, 10))
             self._abnormal(rng, ent, dept, "list", "4", abn, linked)
-            self._abnormal(rng, ent, dept, "remove", "6", listed, linked)
+            self._abnormal(rng, ent, dept, "remove", "6", listed, linked, follows=True)
             article, penalty_no, expires = "legacy_abnormal_3y", None, add_years(listed, 3)
         else:
             floor = max(self.start + timedelta(days=60), ent.est + timedelta(days=120))
@@ -174,12 +185,17 @@ class ListMaker(RecordMaker):
         )
         end_of_measures = expires
         if path == "removed":
-            removed = rand_date(rng, add_years(listed, 1), self.end)
+            # Early removal: after at least a year, before the listing expires.
+            last = min(self.end, expires - timedelta(days=1))
+            removed = rand_date(rng, min(add_years(listed, 1), last), last)
             row = self._base(dept, "serious_list", ent, removed, rng)
             row |= {"action": "remove_early", "decision_no": self._no(dept, "严移", removed)}
-            ent.serious_events.append(
-                ("remove_early", self.emit("serious_list", dept, row, ent, linked=linked))
+            ok = (
+                self.emit_orphan("serious_list", dept, row)
+                if self.last_rejected
+                else self.emit("serious_list", dept, row, ent, linked=linked)
             )
+            ent.serious_events.append(("remove_early", ok))
             end_of_measures = removed
         else:
             self.stock["serious_current_intended"] += 1
