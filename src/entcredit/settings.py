@@ -6,6 +6,7 @@ environment at import time.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal, Self
 
@@ -64,10 +65,48 @@ class Settings(BaseSettings):
     # A TrueType/TTC font with Simplified Chinese glyphs, embedded (subset) in PDF reports;
     # None: the first of the Debian font paths that ``scripts/setup`` installs.
     pdf_font_path: Path | None = None
+    # Per-client rate limits (``limits`` notation, moving window, per client IP, in memory:
+    # one budget per process). API: /api/v1/public/...; pages: the public portal pages;
+    # heavy: PDF reports and bulk exports. ``ratelimit_enabled=false`` for load benchmarks.
+    ratelimit_enabled: bool = True
+    ratelimit_api: str = "120/minute"
+    ratelimit_pages: str = "60/minute"
+    ratelimit_heavy: str = "10/minute"
+    # Proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed; empty: none,
+    # the client is the peer address.
+    trusted_proxies: list[str] = []
+    # Largest page of the open API (items); search bounds its query itself.
+    api_max_page_size: int = Field(default=100, ge=1)
+    # Bulk exports streaming at once per process; more are refused with 503 and Retry-After
+    # (each holds a database connection for as long as the download runs).
+    export_max_streams: int = Field(default=4, ge=1)
 
     # -- lists, credit check, credit repair (issue 4) -------------------------------------
+    # Credit check: subjects per call (API, batch form, CSV upload); the measures catalogue
+    # (None: the shipped ``credit/measures.yaml``; an operator copy replaces it whole).
+    credit_check_max_subjects: int = Field(default=10_000, ge=1)
+    credit_measures_file: Path | None = None
+    # Credit repair (rules.md §5) [open]: the owning department accepts an application within
+    # this many working days of submission and decides within this many of acceptance.
+    repair_accept_working_days: int = Field(default=2, ge=0)
+    repair_decide_working_days: int = Field(default=15, ge=0)
+    # Evidence uploads per application: at most this many files of at most this many bytes.
+    repair_max_evidence_files: int = Field(default=5, ge=0)
+    repair_max_evidence_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    # Enterprise self-service sessions (sign-in with USCC + legal representative); failed
+    # sign-ins lock the USCC like staff usernames (login_max_failures, login_lockout_minutes).
+    enterprise_session_max_age_seconds: int = Field(default=2 * 3600, ge=60)
+    # The list rules (rules.md §§3-4) as a YAML mapping overriding ``lists.config.ListRules``
+    # defaults (e.g. ``approval_one_level_up: false``); None: the shipped defaults.
+    lists_rules_file: Path | None = None
+    # The daily job proposes reason-1 listings for every report year whose filing deadline
+    # (30 June) falls on or after this date; None: only the latest deadline before the run.
+    lists_proposals_from: date | None = None
 
     # -- data quality (issue 5) -----------------------------------------------------------
+    # The quality rules, responsibility table and thresholds (format of the shipped
+    # ``quality/rules.yaml``, which is used when None).
+    quality_rules_file: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:

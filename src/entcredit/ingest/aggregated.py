@@ -9,7 +9,7 @@ record (the common case) is built straight into its insert row.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from entcredit.ingest.checking import Accepted, mask_raw
 from entcredit.ingest.pipeline import BatchLoader
@@ -33,6 +33,9 @@ _ENTERPRISE_CACHE_LIMIT = 500_000
 _COL = {c: i for i, c in enumerate(RECORD_COLUMNS)}
 _VERSION_FROM_INSERT = tuple(_COL[c] for c in VERSION_SOURCE)
 _UPDATE_FROM_INSERT = tuple(_COL[c] for c in RECORD_UPDATE_COLUMNS)
+
+if TYPE_CHECKING:
+    from entcredit.lists.loaded import LoadedDecisions, Row
 
 Key = tuple[str, str]
 # (row, key, outcome, reason, state before the row)
@@ -69,6 +72,7 @@ class AggregatedWriter:
         self._agg_days = cat.aggregate_working_days
         self._pub_days = cat.publish_working_days or 20
         self._immediate = loader.ctx.settings.publish_mode == "immediate"
+        self.lists = _list_machine(loader)
 
     def deadlines(self, produced_on: str, received_on: date) -> Deadlines:
         key = (produced_on, received_on)
@@ -122,6 +126,7 @@ class AggregatedWriter:
 
     def __call__(self, loader: BatchLoader, chunk: list[Accepted]) -> None:
         plan = self._plan(chunk)
+        refused = self.lists.check(_list_rows(plan)) if self.lists else {}
         store = loader.store
         self.index.lookup(loader, {u for p in plan if (u := p[0].values.get("uscc"))})
         regs = {r for p in plan if (r := p[0].values.get("reg_no")) and not p[0].values.get("uscc")}
@@ -141,6 +146,10 @@ class AggregatedWriter:
 
         for a, key, outcome, reason, before in plan:
             v, digest, fields = a.values, a.digest, a.fields
+            if a.row_no in refused:
+                raw = mask_raw(_as_raw(v), loader.pii_fields)
+                loader.reject(a.row_no, raw, [refused[a.row_no]])
+                continue
             if outcome is Outcome.NEW:
                 set_outcome(a.row_no, outcome)
                 if a.extras:
@@ -182,6 +191,8 @@ class AggregatedWriter:
         store.update_by_id("records", RECORD_UPDATE_COLUMNS, updates)
         store.update_by_id("records", RECORD_STATUS_COLUMNS, statuses)
         store.insert("record_versions", VERSION_COLUMNS, history)
+        if self.lists:
+            self.lists.link({k: row[0] for k, (kind, row) in pending.items() if kind == "insert"})
 
     def _change(
         self,
@@ -260,3 +271,20 @@ def _as_raw(values: dict[str, Any]) -> dict[str, str | None]:
         k: None if v is None else (";".join(v) if isinstance(v, list) else str(v))
         for k, v in values.items()
     }
+
+
+# -- list decisions (issue 4): abnormal_list / serious_list rows pass through the machine ----
+
+
+def _list_machine(loader: BatchLoader) -> LoadedDecisions | None:
+    from entcredit.lists.loaded import CATEGORIES, LoadedDecisions
+    from entcredit.lists.store import ListsContext
+
+    if loader.category.name not in CATEGORIES or loader.options.lists_checked:
+        return None
+    ctx = ListsContext.from_settings(loader.ctx.settings, loader.ctx)
+    return LoadedDecisions(loader.session, ctx, loader.category.name, loader.options.submitted_by)
+
+
+def _list_rows(plan: list[Planned]) -> list[Row]:
+    return [(a.row_no, key, a.values, o, b.id if b else None) for a, key, o, _, b in plan]

@@ -40,6 +40,9 @@ class LoadOptions:
     received_on: date | None = None
     submitted_by: str = "system"
     chunk_rows: int = 5000
+    # The rows are decisions the list machine took itself (``lists.service``): they must not
+    # pass through it again. Never set from a department's request.
+    lists_checked: bool = False
 
 
 def infer_category(ctx: IngestContext, headers: Sequence[str], name: str) -> Category:

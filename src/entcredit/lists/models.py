@@ -11,12 +11,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from entcredit.audit.models import UTCDateTime
 from entcredit.store.base import Base
-from entcredit.store.models import BigId, JsonType
+from entcredit.store.models import BigId, JsonType, Record
+
+# The daily job proposes reason 4 from inspection results 6 (cannot be reached): a partial
+# index keeps that scan to those few records. The query repeats the predicate word for word
+# (``INSPECTION_UNREACHABLE``) so both databases use it.
+INSPECTION_UNREACHABLE = {
+    "sqlite": "category = 'inspection' AND json_extract(fields, '$.result_code') = '6'",
+    "postgresql": "category = 'inspection' AND (fields ->> 'result_code') = '6'",
+}
+Index(
+    "ix_records_inspection_unreachable",
+    Record.produced_on,
+    sqlite_where=text(INSPECTION_UNREACHABLE["sqlite"]),
+    postgresql_where=text(INSPECTION_UNREACHABLE["postgresql"]),
+)
 
 
 class ListEntry(Base):
@@ -25,6 +39,7 @@ class ListEntry(Base):
         Index("ix_list_entries_uscc_kind", "uscc", "list_kind"),
         Index("ix_list_entries_enterprise_kind", "enterprise_id", "list_kind"),
         Index("ix_list_entries_due", "next_due_on"),
+        Index("ix_list_entries_job_due", "job_due_on"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -36,7 +51,7 @@ class ListEntry(Base):
     state: Mapped[str] = mapped_column(String(32))
     # True while the entry has legal effect (listed / marked; objection or removal pending).
     in_force: Mapped[bool] = mapped_column(Boolean, default=False)
-    reason_code: Mapped[str | None] = mapped_column(String(16))  # abnormal reason / article
+    reason_code: Mapped[str | None] = mapped_column(String(32))  # abnormal reason / article
     decision_no: Mapped[str | None] = mapped_column(String(200))
     authority: Mapped[str | None] = mapped_column(String(200))
     dept_code: Mapped[str | None] = mapped_column(String(64))  # owning (deciding) department
@@ -48,6 +63,10 @@ class ListEntry(Base):
     expires_on: Mapped[date | None] = mapped_column(Date)
     next_due_on: Mapped[date | None] = mapped_column(Date)
     next_due_what: Mapped[str | None] = mapped_column(String(64))
+    # The next day the daily job must look at the entry (a time-driven change, or a staff
+    # deadline to report overdue); NULL: nothing time-driven is left. Lets the job select only
+    # the entries that can change instead of scanning every open entry.
+    job_due_on: Mapped[date | None] = mapped_column(Date)
     # The published records of the listing and of the removal (category abnormal_list /
     # serious_list), whichever way they came: loaded from a department or decided here.
     listing_record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"))
