@@ -15,6 +15,7 @@ from entcredit.core.idnum import hash_id, mask_id
 from entcredit.ingest.checking import Accepted
 from entcredit.ingest.pipeline import BatchLoader
 from entcredit.ingest.rules import Outcome, content_hash, normalize_name
+from entcredit.search.service import refresh_index
 
 ENTERPRISE_COLUMNS = (
     "uscc",
@@ -171,6 +172,8 @@ class EnterpriseWriter(_RegisterWriter):
             sorted({(id_of[u], n) for u, n in former if n}),
         )
         self.versions(versions)
+        # A new or renamed enterprise is findable on the portal as soon as the batch commits.
+        refresh_index(loader.session, [id_of[u] for u in (*inserts, *updates)])
         if inserts:
             self._link(sorted(inserts), id_of)
 
