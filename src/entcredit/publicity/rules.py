@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
 
@@ -139,8 +140,13 @@ class Reason:
 
     @classmethod
     def of(cls, code: ReasonCode) -> Reason:
-        zh, en = _TEXTS[code]
-        return cls(code, zh, en)
+        return _REASONS[code]
+
+
+# Reasons are immutable: one instance per code, not one per record judged.
+_REASONS: Mapping[ReasonCode, Reason] = MappingProxyType(
+    {code: Reason(code, zh, en) for code, (zh, en) in _TEXTS.items()}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +209,16 @@ class Eligibility:
 
 # ----------------------------------------------------------------------------- helpers
 
+# isinstance targets as tuples: an ``int | float`` union is built anew at every call, and
+# these run for every field of every record exported.
+_NUMBERS = (int, float)
+_DECIMAL_LIKE = (int, float, Decimal, str)
+_SEQUENCES = (list, tuple)
+_COLLECTIONS = (list, tuple, set, frozenset)
+_NOTHING: frozenset[str] = frozenset()  # shared, not built per call
 
+
+@lru_cache(maxsize=4096)  # pure, and bulk reads ask it for the same few days over and over
 def add_months(start: date, months: int) -> date:
     """The corresponding day ``months`` later, or that month's last day when there is none."""
     total = start.month - 1 + months
@@ -225,7 +240,7 @@ def _as_date(value: object) -> date | None:
 def _as_decimal(value: object) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float | Decimal | str):
+    if isinstance(value, _DECIMAL_LIKE):
         try:
             d = Decimal(str(value).strip())
         except InvalidOperation:
@@ -239,13 +254,14 @@ _SEPARATORS = re.compile(r"[;；,，、\s]+")
 
 def _kinds(fields: Mapping[str, object]) -> frozenset[str]:
     raw = fields.get("penalty_kinds")
+    items: Collection[object]
     if isinstance(raw, str):
-        items: list[object] = list(_SEPARATORS.split(raw))
-    elif isinstance(raw, list | tuple | set | frozenset):
-        items = list(raw)
+        items = _SEPARATORS.split(raw)
+    elif isinstance(raw, _COLLECTIONS):
+        items = raw
     else:
         return frozenset()
-    return frozenset(str(k).strip().lower() for k in items if isinstance(k, str) and k.strip())
+    return frozenset(k.strip().lower() for k in items if isinstance(k, str) and k.strip())
 
 
 def _is_true(value: object) -> bool:
@@ -289,8 +305,19 @@ def penalty_period(
     and/or a fine below the threshold (a warning beside them does not matter), no ban, not
     marked ``heavier``. Otherwise 3 years, extended to ``ban_until`` when that is later.
     """
+    return _penalty_period(_kinds(fields), fields, start, config, entity_type)
+
+
+def _penalty_period(
+    kinds: frozenset[str],
+    fields: Mapping[str, object],
+    start: date,
+    config: PublicityConfig,
+    entity_type: str | None,
+) -> PenaltyPeriod:
+    """``penalty_period`` with the penalty's kinds already read (``visibility`` reads them
+    first for the warning-only test)."""
     rule = config.penalty
-    kinds = _kinds(fields)
     if _is_warning_only(kinds, config):
         return PenaltyPeriod("never", None)
     ban_until = _as_date(fields.get("ban_until"))
@@ -359,7 +386,8 @@ def visibility(
     if record.status != "active":
         return _hidden(ReasonCode.UNKNOWN_STATUS)
     is_penalty = record.category == PENALTY
-    if is_penalty and _is_warning_only(_kinds(record.fields), config):
+    kinds = _kinds(record.fields) if is_penalty else _NOTHING
+    if is_penalty and _is_warning_only(kinds, config):
         return _hidden(ReasonCode.WARNING_ONLY)
 
     published = record.published_on
@@ -368,9 +396,9 @@ def visibility(
     if is_penalty:
         start = _period_start(record, config)
         if start is not None:
-            until = penalty_publicity_end(
-                record.fields, start, config, entity_type=record.entity_type
-            )
+            until = _penalty_period(
+                kinds, record.fields, start, config, record.entity_type
+            ).public_until
         if record.repaired_on is not None:
             stop = record.repaired_on - timedelta(days=1)
             if until is None or stop < until:
@@ -419,7 +447,11 @@ def _mask_run(match: re.Match[str]) -> str:
 
 def mask_digit_runs(text: str, min_len: int = 15) -> str:
     """Mask every run of ``min_len`` or more digits (optionally ending in X) in free text."""
-    return _digit_run(min_len).sub(_mask_run, text)
+    if len(text) < min_len:  # too short to hold a run: most values
+        return text
+    pattern = _digit_run(min_len)
+    # search is cheaper than a sub that finds nothing, the fate of nearly every value
+    return text if pattern.search(text) is None else pattern.sub(_mask_run, text)
 
 
 def mask_person_name(name: str) -> str:
@@ -440,11 +472,11 @@ def _mask_value(value: object, min_len: int) -> JsonValue:
         return mask_digit_runs(value, min_len)
     if isinstance(value, bool) or value is None:
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         text = str(value)
         masked = mask_digit_runs(text, min_len)
         return value if masked == text else masked
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCES):
         return [_mask_value(v, min_len) for v in value]
     if isinstance(value, Mapping):
         return {
@@ -478,32 +510,85 @@ def public_fields(
     the values (an ID number pasted into free text), except in USCC and registration-number
     fields. Keys not in the catalogue are dropped.
     """
-    cat_obj = catalog if catalog is not None else load_catalog()
-    cat = category if isinstance(category, Category) else cat_obj.category(category)
-    if not cat.public:
-        return {}
-    opt_in = config.opt_in_fields.get(cat.name, frozenset()) & frozenset(chosen_public)
-    masked_pii = config.masked_pii_fields.get(cat.name, frozenset())
-    masked_names = config.masked_name_fields.get(cat.name, frozenset())
+    if isinstance(category, Category):
+        cat = category
+    else:
+        cat = (catalog if catalog is not None else load_catalog()).category(category)
+    opt_in = config.opt_in_fields.get(cat.name, _NOTHING)
+    if opt_in:
+        opt_in &= frozenset(chosen_public)
     min_len = config.mask_digit_runs_from
     out: dict[str, JsonValue] = {}
+    for code, show in _field_plan(cat, config, opt_in).steps:
+        if code in fields:
+            out[code] = show(fields[code], min_len)
+    return out
+
+
+def _show_identifier(value: object, min_len: int) -> JsonValue:
+    """A USCC or registration number, as is."""
+    return value if isinstance(value, str) else _mask_value(value, min_len)
+
+
+def _show_name(value: object, min_len: int) -> JsonValue:
+    """A person's name through ``mask_person_name`` (``config.masked_name_fields``)."""
+    if isinstance(value, str):
+        return mask_digit_runs(mask_person_name(value), min_len)
+    return _mask_value(value, min_len)
+
+
+_Show = Callable[[object, int], JsonValue]
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    """Which fields of a category ``public_fields`` keeps, and how, for one config and one
+    set of opt-in fields: decided once per category, not once per record. Holds the category
+    and config it was built for, so their ids (the cache key) stay theirs while cached."""
+
+    category: Category
+    config: PublicityConfig
+    steps: tuple[tuple[str, _Show], ...]  # field code, how its value is shown
+
+
+_PLANS: dict[tuple[int, int, frozenset[str]], _FieldPlan] = {}
+_MAX_PLANS = 256  # categories x configs x opt-in choices in use: a handful in practice
+
+
+def _field_plan(cat: Category, config: PublicityConfig, opt_in: frozenset[str]) -> _FieldPlan:
+    key = (id(cat), id(config), opt_in)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[key] = _FieldPlan(cat, config, _plan_steps(cat, config, opt_in))
+    return plan
+
+
+def _plan_steps(
+    cat: Category, config: PublicityConfig, opt_in: frozenset[str]
+) -> tuple[tuple[str, _Show], ...]:
+    if not cat.public:
+        return ()
+    masked_pii = config.masked_pii_fields.get(cat.name, frozenset())
+    masked_names = config.masked_name_fields.get(cat.name, frozenset())
+    steps: list[tuple[str, _Show]] = []
     for f in cat.fields:
-        if f.code not in fields or f.code.endswith(_HASH_SUFFIX):
+        if f.code.endswith(_HASH_SUFFIX):
             continue
-        value = fields[f.code]
         if f.pii:
             if f.code in masked_pii:
-                out[f.code] = _mask_pii(value, min_len)
+                steps.append((f.code, _mask_pii))
             continue
         if not (f.public or f.code in opt_in):
             continue
-        if f.type in _UNMASKED_TYPES and isinstance(value, str):
-            out[f.code] = value
-        elif f.code in masked_names and isinstance(value, str):
-            out[f.code] = mask_digit_runs(mask_person_name(value), min_len)
+        if f.type in _UNMASKED_TYPES:
+            steps.append((f.code, _show_identifier))
+        elif f.code in masked_names:
+            steps.append((f.code, _show_name))
         else:
-            out[f.code] = _mask_value(value, min_len)
-    return out
+            steps.append((f.code, _mask_value))
+    return tuple(steps)
 
 
 # ------------------------------------------------------------------------- early stop

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -58,6 +59,9 @@ def render(
         "t": translator(lang),
         "lang": lang,
         "other_lang": other_lang(lang),
+        # The switch keeps the page's own parameters (query, section, page...).
+        "lang_switch_url": f"{request.url.path}?"
+        + urlencode({**request.query_params, "lang": other_lang(lang)}),
         "principal": principal,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         **context,
