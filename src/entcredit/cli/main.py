@@ -18,6 +18,7 @@ from entcredit.credit.cli import app as credit_app
 from entcredit.identity.cli import tokens_app, users_app
 from entcredit.ingest.cli import app as ingest_app
 from entcredit.lists.cli import app as lists_app
+from entcredit.opendata.cli import app as opendata_app
 from entcredit.quality.cli import app as quality_app
 from entcredit.search.cli import app as search_app
 from entcredit.settings import Settings
@@ -34,6 +35,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(lists_app, name="lists")
 app.add_typer(credit_app, name="credit")
+app.add_typer(opendata_app, name="opendata")
 app.add_typer(search_app, name="search")
 app.add_typer(quality_app, name="quality")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

@@ -20,6 +20,7 @@ from entcredit.web import admin_api, pages
 from entcredit.web.errors import install_error_handlers
 from entcredit.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from entcredit.web.ownership import assert_routes_owned
+from entcredit.web.ratelimit import RateLimitMiddleware
 
 WEB_DIR = Path(__file__).parent
 
@@ -96,7 +97,9 @@ def create_app(
     app.state.templates = make_templates()
 
     install_error_handlers(app)
-    # Last added runs first: the size limit wraps everything, headers wrap every response.
+    # Last added runs first: the size limit wraps everything, headers wrap every response
+    # (429s included); the rate limit answers before any route or database work.
+    app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env == "production")
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes)
 
