@@ -103,6 +103,8 @@ def test_configuration_states_the_production_rule() -> None:
 _API_ERROR = re.compile(r"ApiError\(\s*\d{3}\s*,\s*\"([a-z0-9_]+)\"")
 _ERROR_BODY = re.compile(r"error_(?:body|response)\(\s*(?:\d{3}\s*,\s*)?\"([a-z0-9_]+)\"")
 _CODE_KWARG = re.compile(r"\bcode(?::\s*str)?\s*=\s*\"([a-z0-9_]+)\"")
+# The search's query errors reach the open API with their own codes.
+_QUERY_ERROR = re.compile(r"QueryError\(\s*\"([a-z0-9_]+)\"")
 
 
 def api_error_codes() -> set[str]:
@@ -118,6 +120,8 @@ def api_error_codes() -> set[str]:
             continue
         codes.update(_API_ERROR.findall(text))
         codes.update(_ERROR_BODY.findall(text))
+    for path in (SRC / "search").rglob("*.py"):
+        codes.update(_QUERY_ERROR.findall(path.read_text(encoding="utf-8")))
     codes.update(_CODE_KWARG.findall((SRC / "web" / "errors.py").read_text(encoding="utf-8")))
 
     pending: list[type[IdentityError]] = [IdentityError]

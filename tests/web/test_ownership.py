@@ -26,6 +26,28 @@ EXPECTED_PUBLIC = {
     "/api/openapi.json",
     "/api/docs",
     "/static",
+    # The public portal and open API (issue 3).
+    "/search",
+    "/enterprise/{uscc}",
+    "/enterprise/{uscc}/report.pdf",
+    "/notices",
+    "/report/verify",
+    "/api/v1/public/search",
+    "/api/v1/public/categories",
+    "/api/v1/public/enterprises/{uscc}",
+    "/api/v1/public/enterprises/{uscc}/records/{category}",
+    "/api/v1/public/notices",
+    "/api/v1/public/exports/{category}.csv",
+    "/api/v1/public/exports/{category}.jsonl",
+    # The measures catalogue is published law (issue 4).
+    "/api/v1/credit-check/measures",
+    # Enterprise self-service: guarded by the enterprise session dependency, not a staff role.
+    "/self-service",
+    "/self-service/login",
+    "/self-service/logout",
+    "/self-service/repair",
+    "/self-service/repair/new",
+    "/self-service/repair/{app_id}",
 }
 
 
