@@ -22,9 +22,9 @@ from entcredit.ingest.context import IngestContext
 from entcredit.ingest.pipeline import LoadOptions
 from entcredit.ingest.service import load_path
 from entcredit.publicity.rules import add_months
-from entcredit.repair.pages import today
 from entcredit.store.db import unit_of_work
 from entcredit.store.models import Department, Record
+from entcredit.web.deps import china_today
 from tests.browser.conftest import Site
 from tests.ingest.factories import (
     ENTERPRISE_HEADER,
@@ -60,7 +60,7 @@ def planted(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Planted:
     """An enterprise with a penalty published 8 months ago, and its department's officer."""
     where = tmp_path_factory.mktemp("repair-browser")
     ctx = IngestContext.from_settings(site.settings)
-    received = add_months(today(), -8)
+    received = add_months(china_today(), -8)
     for name, header, rows in (
         ("enterprise", ENTERPRISE_HEADER, [enterprise_row(ENT, name=NAME)]),
         (

@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from entcredit.credit.api import credit_today
 from entcredit.identity.rules import Role
 from entcredit.identity.service import create_user, issue_token
 from entcredit.settings import Settings
 from entcredit.store.db import unit_of_work
 from entcredit.web.app import create_app
+from entcredit.web.deps import today
 from tests.credit.conftest import AS_OF, P
 from tests.web.conftest import PASSWORD, _login, add_department
 
@@ -38,7 +38,7 @@ def api(province: sessionmaker[Session], settings: Settings, engine: Engine) -> 
         t2 = issue_token(s, dept_code="BANK2", name="loans").plaintext
     # Cookies are Secure outside development: talk https to the test server.
     app = create_app(settings, engine=engine)
-    app.dependency_overrides[credit_today] = lambda: AS_OF
+    app.dependency_overrides[today] = lambda: AS_OF
     with TestClient(app, base_url="https://testserver") as client:
         yield Api(
             client,

@@ -30,11 +30,11 @@ from tests.ingest.factories import (
 from entcredit.ingest.context import IngestContext
 from entcredit.ingest.pipeline import LoadOptions
 from entcredit.ingest.service import load_path
-from entcredit.portal.pages import portal_today
 from entcredit.search.service import rebuild_index
 from entcredit.settings import Settings
 from entcredit.store.db import make_engine, make_session_factory, unit_of_work
 from entcredit.web.app import create_app
+from entcredit.web.deps import today
 
 NOW = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
 AS_OF = date(2024, 3, 20)
@@ -174,7 +174,7 @@ def make_client(province: Province) -> Iterator[AppFactory]:
     def _make(**overrides: object) -> TestClient:
         settings = province.settings.model_copy(update=overrides)
         app: FastAPI = create_app(settings, engine=province.engine)
-        app.dependency_overrides[portal_today] = lambda: AS_OF
+        app.dependency_overrides[today] = lambda: AS_OF
         client = TestClient(app)
         client.__enter__()
         clients.append(client)

@@ -18,12 +18,12 @@ from entcredit.ingest.context import IngestContext
 from entcredit.ingest.pipeline import LoadOptions
 from entcredit.ingest.service import load_path
 from entcredit.lists.models import ListEntry
-from entcredit.portal.pages import portal_today
 from entcredit.publicity.models import PublicityStop
 from entcredit.settings import Settings
 from entcredit.store.db import make_engine, make_session_factory, unit_of_work
 from entcredit.store.models import Enterprise, Record
 from entcredit.web.app import create_app
+from entcredit.web.deps import today
 from tests.conftest import fresh_store, make_settings
 from tests.ingest.factories import (
     ENTERPRISE_HEADER,
@@ -369,6 +369,6 @@ def province(
 @pytest.fixture
 def client(province: Province) -> Iterator[TestClient]:
     app = create_app(province.settings, engine=province.engine)
-    app.dependency_overrides[portal_today] = lambda: AS_OF
+    app.dependency_overrides[today] = lambda: AS_OF
     with TestClient(app) as c:
         yield c

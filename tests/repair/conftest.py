@@ -2,7 +2,7 @@
 ingest path: five enterprises (one deregistered, one on each list), penalties of two
 departments at different ages and kinds, and reviewers of both departments.
 
-Dates are relative to the web app's own day (``repair.pages.today``): the pages read the
+Dates are relative to the web app's own day (``web.deps.china_today``): the pages read the
 real clock.
 """
 
@@ -28,11 +28,11 @@ from entcredit.ingest.pipeline import LoadOptions
 from entcredit.ingest.service import load_path
 from entcredit.lists.models import ListEntry
 from entcredit.publicity.rules import add_months
-from entcredit.repair.pages import today
 from entcredit.settings import Settings
 from entcredit.store.db import make_engine, make_session_factory, unit_of_work
 from entcredit.store.models import Record
 from entcredit.web.app import create_app
+from entcredit.web.deps import china_today
 from tests.conftest import PG_ADMIN_URL, fresh_store
 from tests.ingest.factories import (
     ENTERPRISE_HEADER,
@@ -93,7 +93,7 @@ def _penalty(n: int, ent: int, dept: str, received: date, **over: str) -> dict[s
 def seed(settings: Settings, where: Path) -> RepairWorld:
     engine = make_engine(settings)
     factory = make_session_factory(engine)
-    day = today()
+    day = china_today()
     base = IngestContext.from_settings(settings)
     noon = datetime(day.year, day.month, day.day, 4, 0, tzinfo=UTC)
     ctx = IngestContext(
@@ -272,7 +272,7 @@ def rworld(db_kind: str, tmp_path: Path, _seeded: SeedFn) -> Iterator[RepairWorl
         settings,
         engine,
         factory,
-        today(),
+        china_today(),
         seeded.penalty,
         seeded.abnormal_entry,
         seeded.serious_entry,

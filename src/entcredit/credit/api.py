@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -32,7 +31,13 @@ from entcredit.credit.service import (
 )
 from entcredit.identity.rules import REGULATOR_ROLES, Principal, Role
 from entcredit.settings import Settings
-from entcredit.web.deps import SessionDep, SettingsDep, require_department_access, require_roles
+from entcredit.web.deps import (
+    SessionDep,
+    SettingsDep,
+    TodayDep,
+    require_department_access,
+    require_roles,
+)
 from entcredit.web.errors import ApiError
 from entcredit.web.ownership import public_route
 from entcredit.web.pages import render
@@ -43,16 +48,8 @@ CheckerDep = Annotated[
     Principal,
     Depends(require_roles(Role.regulator_admin, Role.regulator_analyst, Role.department_staff)),
 ]
-_CHINA = ZoneInfo("Asia/Shanghai")
 
 
-async def credit_today() -> date:
-    """The day checks are made for: the clock is read here, at the edge (tests override it).
-    Async: a plain function would cost the request a trip through the thread pool."""
-    return datetime.now(_CHINA).date()
-
-
-TodayDep = Annotated[date, Depends(credit_today)]
 # Bytes a CSV upload may hold per allowed subject (a USCC or ID number and some slack).
 _CSV_BYTES_PER_SUBJECT = 64
 

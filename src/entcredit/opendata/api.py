@@ -50,11 +50,10 @@ from entcredit.opendata.schemas import (
     SectionOut,
 )
 from entcredit.portal import service as portal
-from entcredit.portal.pages import TodayDep
 from entcredit.search.service import QueryError, search_enterprises
 from entcredit.settings import Settings
 from entcredit.store.models import Enterprise
-from entcredit.web.deps import SessionDep, SettingsDep
+from entcredit.web.deps import SessionDep, SettingsDep, TodayDep
 from entcredit.web.errors import ApiError
 from entcredit.web.ownership import public_route
 

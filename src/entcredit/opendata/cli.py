@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 
 from entcredit.opendata.exports import FORMATS, export_chunks, record_categories
-from entcredit.portal.pages import portal_today
 from entcredit.settings import Settings
 from entcredit.store.db import make_engine, make_session_factory
+from entcredit.web.deps import china_today
 
 app = typer.Typer(help="Open-data exports of public records.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -39,7 +39,7 @@ def export_cmd(
         raise typer.BadParameter(f"not a public record category; one of: {', '.join(names)}")
     if fmt not in FORMATS:
         raise typer.BadParameter("--format must be csv or jsonl")
-    day = date.fromisoformat(as_of) if as_of else portal_today()
+    day = date.fromisoformat(as_of) if as_of else china_today()
     engine = make_engine(Settings())
     part = out.with_name(out.name + ".part")
     size = 0

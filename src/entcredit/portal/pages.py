@@ -2,18 +2,17 @@
 
 Every read goes through ``portal.service`` (the one public read path). "Today" is read here,
 at the edge, as the day in China (publication days are Beijing dates), and passed on as
-``as_of``; tests override ``portal_today``.
+``as_of``; tests override ``web.deps.today``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, get_args
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from entcredit.core.dates import DateFormatError, parse_date
@@ -21,14 +20,13 @@ from entcredit.identity.rules import Principal
 from entcredit.portal import service
 from entcredit.portal.service import RECORD_SECTIONS, NoticeKind
 from entcredit.search.service import QueryError, search_enterprises
-from entcredit.web.deps import PrincipalDep, SessionDep
+from entcredit.web.deps import PrincipalDep, SessionDep, TodayDep
 from entcredit.web.i18n import LANG_COOKIE, Lang, negotiate_lang, translator
 from entcredit.web.ownership import public_route
 from entcredit.web.pages import render
 
 router = APIRouter()
 
-_CHINA = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 20
 # Offsets cost a scan of every row before them: deeper pages are refused, the date filters
 # narrow instead.
@@ -36,13 +34,6 @@ MAX_PAGE = 500
 _REGION = re.compile(r"^\d{6}$")
 _SECTIONS = ("registration", "personnel", *RECORD_SECTIONS)
 _NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
-
-
-def portal_today() -> date:
-    return datetime.now(_CHINA).date()
-
-
-TodayDep = Annotated[date, Depends(portal_today)]
 
 
 def _lang(request: Request) -> Lang:

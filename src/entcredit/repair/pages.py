@@ -12,8 +12,7 @@ and table, ``repair.auth``) and checks that session's CSRF token on every unsafe
 from __future__ import annotations
 
 import hmac
-import secrets
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -54,26 +53,27 @@ from entcredit.repair.service import (
 )
 from entcredit.settings import Settings
 from entcredit.store.models import Department, Record
-from entcredit.web.deps import CSRF_FORM_FIELD, SAFE_METHODS, SessionDep, SettingsDep, require_roles
+from entcredit.web.deps import (
+    CSRF_FORM_FIELD,
+    SAFE_METHODS,
+    SessionDep,
+    SettingsDep,
+    china_today,
+    require_roles,
+)
 from entcredit.web.errors import ApiError
 from entcredit.web.ownership import public_route
-from entcredit.web.pages import render, secure_cookies
+from entcredit.web.pages import render, secure_cookies, sign_in_page
 
 ENTERPRISE_COOKIE = "entcredit_enterprise"
 LOGIN_CSRF_COOKIE = "entcredit_enterprise_login_csrf"
 LOGIN_PATH = "/self-service/login"
-# Working days and dates are those of the official (China Standard Time) calendar.
-_CST = timezone(timedelta(hours=8))
 
 router = APIRouter()
 
 ReviewerDep = Annotated[
     Principal, Depends(require_roles(Role.department_staff, Role.regulator_admin))
 ]
-
-
-def today() -> date:
-    return datetime.now(_CST).date()
 
 
 def _calendar(request: Request) -> WorkCalendar:
@@ -123,24 +123,14 @@ def _login_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = render(
+    return sign_in_page(
         request,
         "repair/login.html",
-        {"login_csrf": token, "uscc": uscc, "legal_rep": legal_rep, "error": error},
+        {"uscc": uscc, "legal_rep": legal_rep, "error": error},
+        csrf_cookie=LOGIN_CSRF_COOKIE,
+        path=LOGIN_PATH,
         status_code=status_code,
     )
-    # Double-submit token: there is no session yet to hold one.
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path=LOGIN_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(request),
-    )
-    return response
 
 
 @router.get(LOGIN_PATH, response_class=HTMLResponse, include_in_schema=False)
@@ -236,7 +226,7 @@ def _dept_name(session: Session, code: str) -> str:
 def enterprise_home(
     request: Request, session: SessionDep, settings: SettingsDep, who: EnterpriseDep
 ) -> Response:
-    as_of = today()
+    as_of = china_today()
     entries, penalties, apps = enterprise_overview(
         session, who.enterprise_id, as_of, RepairConfig.from_settings(settings)
     )
@@ -309,7 +299,7 @@ def _new_page(
         target,
         obligations_fulfilled=True,
         harm_remedied=True,
-        as_of=today(),
+        as_of=china_today(),
         config=config,
     )
     return render(
@@ -388,7 +378,7 @@ def repair_submit(
             target,
             form,
             uploads,
-            as_of=today(),
+            as_of=china_today(),
             config=config,
             calendar=_calendar(request),
         )
@@ -426,7 +416,9 @@ def repair_detail(
             "label": _labels(session, [app]).get(app.id, ""),
             "evidence": evidence_of(session, app.id),
             "dept_name": _dept_name(session, app.dept_code),
-            "overdue": is_overdue(AppState(app.state), app.accept_due, app.decide_due, today()),
+            "overdue": is_overdue(
+                AppState(app.state), app.accept_due, app.decide_due, china_today()
+            ),
         },
     )
 
@@ -442,7 +434,7 @@ def reviews(
     show_all: Annotated[bool, Query(alias="all")] = False,
 ) -> Response:
     apps = review_queue(session, principal, open_only=not show_all)
-    as_of = today()
+    as_of = china_today()
     return render(
         request,
         "repair/reviews.html",
@@ -478,7 +470,9 @@ def _review_page(
             "app": app,
             "label": _labels(session, [app]).get(app.id, ""),
             "evidence": evidence_of(session, app.id),
-            "overdue": is_overdue(AppState(app.state), app.accept_due, app.decide_due, today()),
+            "overdue": is_overdue(
+                AppState(app.state), app.accept_due, app.decide_due, china_today()
+            ),
             "error": error,
             "reasons": reasons,
             "done": done,
@@ -522,7 +516,7 @@ def review_submit(
                 principal,
                 app_id,
                 action,
-                as_of=today(),
+                as_of=china_today(),
                 config=RepairConfig.from_settings(settings),
                 calendar=_calendar(request),
                 note=note,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
+from datetime import date, datetime
 from functools import partial
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +22,9 @@ from entcredit.identity.service import resolve_session, resolve_token
 from entcredit.settings import Settings
 from entcredit.store.db import unit_of_work
 from entcredit.web.errors import ApiError, AuthenticationRequired
+
+# The official day is Beijing's, whatever the server's time zone.
+CHINA = ZoneInfo("Asia/Shanghai")
 
 SESSION_COOKIE = "entcredit_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -34,6 +39,20 @@ def get_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+async def today() -> date:
+    """The day a request is answered for: the clock is read here, at the edge, and passed on
+    as ``as_of`` (tests override this dependency). Async: a plain function would cost the
+    request a trip through the thread pool."""
+    return china_today()
+
+
+TodayDep = Annotated[date, Depends(today)]
 
 
 def get_session(request: Request) -> Iterator[Session]:

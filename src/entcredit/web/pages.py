@@ -101,6 +101,31 @@ def index(request: Request, principal: PrincipalDep) -> Response:
     return render(request, "index.html", {}, principal=principal)
 
 
+def sign_in_page(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    csrf_cookie: str,
+    path: str,
+    status_code: int = 200,
+) -> Response:
+    """A sign-in form with a double-submit CSRF token (there is no session yet to hold one):
+    the token goes in the form as ``login_csrf`` and in a cookie scoped to the form's path."""
+    token = request.cookies.get(csrf_cookie) or secrets.token_urlsafe(32)
+    response = render(request, template, {"login_csrf": token, **context}, status_code=status_code)
+    response.set_cookie(
+        csrf_cookie,
+        token,
+        max_age=3600,
+        path=path,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
+    return response
+
+
 def _login_page(
     request: Request,
     *,
@@ -109,24 +134,15 @@ def _login_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    response = render(
+    context = {"next_url": next_url, "username": username, "error": error}
+    return sign_in_page(
         request,
         "login.html",
-        {"login_csrf": token, "next_url": next_url, "username": username, "error": error},
+        context,
+        csrf_cookie=LOGIN_CSRF_COOKIE,
+        path="/login",
         status_code=status_code,
     )
-    # Double-submit token for the sign-in form (there is no session yet to hold one).
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path="/login",
-        httponly=True,
-        samesite="lax",
-        secure=secure_cookies(request),
-    )
-    return response
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
