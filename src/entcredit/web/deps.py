@@ -33,7 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # Async: no IO, so no trip through the thread pool.
     settings: Settings = request.app.state.settings
     return settings
 
@@ -137,7 +138,8 @@ class RoleRequirement:
     def __init__(self, roles: frozenset[Role]) -> None:
         self.roles = roles
 
-    def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
+    # Async: a pure check, so no trip through the thread pool.
+    async def __call__(self, request: Request, principal: PrincipalDep) -> Principal:
         if principal is None:
             problem = getattr(request.state, "auth_problem", None)
             raise AuthenticationRequired(problem or "authentication required")
