@@ -35,8 +35,9 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from _stores import OUT, fresh_store
 from entcredit.core.idnum import hash_id, make_resident_id, mask_id
 from entcredit.core.uscc import compute_org_check_char, make_uscc
 from entcredit.credit.measures import load_measures
@@ -46,12 +47,7 @@ from entcredit.lists.config import add_years
 from entcredit.settings import Settings
 from entcredit.store.bulk import bulk_store
 from entcredit.store.db import make_engine, make_session_factory, unit_of_work
-from entcredit.store.migrate import upgrade
 
-OUT = Path(__file__).parent / "out"
-PG_ADMIN = os.environ.get(
-    "ENTCREDIT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 PII_KEY = "b" * 40
 AS_OF = date(2026, 3, 5)
 CHUNK = 50_000
@@ -70,23 +66,6 @@ def person_id(n: int) -> str:
 
 def settings_for(url: str) -> Settings:
     return Settings(database_url=url, data_dir=OUT, pii_hash_key=PII_KEY)
-
-
-def fresh_store(kind: str) -> str:
-    if kind == "sqlite":
-        path = OUT / "bench-credit.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("DROP DATABASE IF EXISTS bench_credit WITH (FORCE)"))
-            c.execute(text("CREATE DATABASE bench_credit"))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/bench_credit"
-    upgrade(make_engine(settings_for(url)))
-    return url
 
 
 def _insert(session: Any, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -340,7 +319,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(), "stores": {},
     }  # fmt: skip
     for kind in [s for s in args.stores.split(",") if s]:
-        url = fresh_store(kind)
+        url = fresh_store(kind, "bench-credit", settings_for)
         pool = generate(url, args.entities, args.entries, args.restrictions)
         print(f"{kind}: generated in {pool['seconds']:.0f} s", flush=True)
         res: dict[str, Any] = {

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import create_engine, text
 
+from _stores import OUT, fresh_store
 from entcredit.core.uscc import compute_org_check_char, make_uscc
 from entcredit.ingest.context import IngestContext
 from entcredit.ingest.pipeline import LoadOptions
@@ -32,12 +32,7 @@ from entcredit.ingest.service import load_path, loading_transaction
 from entcredit.settings import Settings
 from entcredit.store.bulk import RECORD_COLUMNS, bulk_store
 from entcredit.store.db import make_engine, make_session_factory
-from entcredit.store.migrate import upgrade
 
-OUT = Path(__file__).parent / "out"
-PG_ADMIN = os.environ.get(
-    "ENTCREDIT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 ENTERPRISES = 100_000
 PENALTY = [
     "dept_code",
@@ -182,23 +177,6 @@ def write_data(
     return paths
 
 
-def fresh_store(kind: str, tag: str) -> str:
-    if kind == "sqlite":
-        path = OUT / f"bench-{tag}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS bench_{tag} WITH (FORCE)"))
-            c.execute(text(f"CREATE DATABASE bench_{tag}"))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/bench_{tag}"
-    upgrade(make_engine(Settings(database_url=url, data_dir=OUT)))
-    return url
-
-
 def end_to_end(url: str, paths: dict[str, Path]) -> dict[str, Any]:
     settings = Settings(database_url=url, data_dir=OUT)
     factory = make_session_factory(make_engine(settings))
@@ -276,7 +254,7 @@ def peak_memory(path: Path, kind: str = "sqlite") -> float:
     and its checking worker), sampled every 50 ms: streaming keeps it flat."""
     import psutil
 
-    url = fresh_store(kind, "mem")
+    url = fresh_store(kind, "bench-mem")
     env = dict(os.environ, ENTCREDIT_DATABASE_URL=url, ENTCREDIT_DATA_DIR=str(OUT))
     cmd = [
         str(Path(sys.executable).parent / "entcredit"),
@@ -322,8 +300,8 @@ def main() -> None:
     results: dict[str, Any] = {"rows": args.rows, "cpu_count": os.cpu_count(), "stores": {}}
     print(f"{'store':12} {'end-to-end rows/s':>18} {'raw rows/s':>12} {'ratio':>7}")
     for kind in [s for s in args.stores.split(",") if s]:
-        e2e = end_to_end(fresh_store(kind, "e2e"), paths)
-        raw = raw_load(fresh_store(kind, "raw"), paths)
+        e2e = end_to_end(fresh_store(kind, "bench-e2e"), paths)
+        raw = raw_load(fresh_store(kind, "bench-raw"), paths)
         e_rate, r_rate = e2e["rows"] / e2e["seconds"], raw["rows"] / raw["seconds"]
         results["stores"][kind] = {
             "end_to_end": e2e,

@@ -35,6 +35,7 @@ import httpx
 import orjson
 from sqlalchemy import create_engine, text
 
+from _stores import OUT, fresh_store, store_url
 from entcredit.core.uscc import compute_org_check_char, make_uscc
 from entcredit.ingest.context import IngestContext
 from entcredit.ingest.pipeline import LoadOptions
@@ -44,12 +45,7 @@ from entcredit.search.query import fold
 from entcredit.settings import Settings
 from entcredit.store.bulk import RECORD_COLUMNS, bulk_store
 from entcredit.store.db import make_engine, make_session_factory
-from entcredit.store.migrate import upgrade
 
-OUT = Path(__file__).parent / "out"
-PG_ADMIN = os.environ.get(
-    "ENTCREDIT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 GOAL_P99_MS = 100.0
 GOAL_RPS = 300.0
 CITIES = ["广州市", "深圳市", "佛山市", "东莞市", "珠海市", "汕头市", "中山市", "惠州市", "江门市"]
@@ -114,29 +110,6 @@ def write_register(path: Path, n: int, seed: int = 11) -> None:
             )
 
 
-def fresh_store(kind: str, n: int) -> str:
-    if kind == "sqlite":
-        path = OUT / f"portal-{n}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS bench_portal_{n} WITH (FORCE)"))
-            c.execute(text(f"CREATE DATABASE bench_portal_{n}"))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + f"/bench_portal_{n}"
-    upgrade(make_engine(Settings(database_url=url, data_dir=OUT)))
-    return url
-
-
-def store_url(kind: str, n: int) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{OUT / f'portal-{n}.db'}"
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/bench_portal_{n}"
-
-
 def store_size(url: str) -> int:
     try:
         eng = create_engine(url)
@@ -151,7 +124,7 @@ def store_size(url: str) -> int:
 def build(kind: str, n: int, register: Path, records_each: int) -> dict[str, Any]:
     """The register through the real ingest path (index kept by its hook), then published
     records written straight through the bulk path, then statistics."""
-    url = fresh_store(kind, n)
+    url = fresh_store(kind, f"portal-{n}")
     settings = Settings(database_url=url, data_dir=OUT)
     engine = make_engine(settings)
     factory = make_session_factory(engine)
@@ -296,7 +269,7 @@ async def run(
 
 
 def bench_store(kind: str, args: Any, register: Path, names: list[str]) -> dict[str, Any]:
-    url = store_url(kind, args.entities)
+    url = store_url(kind, f"portal-{args.entities}")
     result: dict[str, Any] = {"store": kind}
     if args.rebuild or store_size(url) != args.entities:
         print(f"[{kind}] building a store of {args.entities:,} enterprises ...", flush=True)
