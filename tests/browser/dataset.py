@@ -19,28 +19,15 @@ from entcredit.ingest.service import load_path
 from entcredit.settings import Settings
 from tests.ingest.factories import (
     ENTERPRISE_HEADER,
+    LICENSE_HEADER,
     PENALTY_HEADER,
+    ROLE_HEADER,
     enterprise_row,
     penalty_row,
     person_id,
     uscc,
     write_csv,
 )
-
-LICENSE_HEADER = [
-    "dept_code",
-    "source_id",
-    "uscc",
-    "subject_name",
-    "produced_on",
-    "authority",
-    "decision_no",
-    "license_name",
-    "license_kind",
-    "content",
-    "valid_from",
-]
-ROLE_HEADER = ["uscc", "person_name", "person_id", "role"]
 
 # Two names share the fragment 星河; one carries markup that must show as text.
 STAR = "广州市星河科技有限公司"

@@ -39,6 +39,20 @@ PENALTY_HEADER = [
     "fine_amount",
 ]
 
+# The common columns every aggregated category starts with.
+COMMON_HEADER = PENALTY_HEADER[:6]
+LICENSE_HEADER = [
+    *COMMON_HEADER,
+    "decision_no",
+    "license_name",
+    "license_kind",
+    "content",
+    "valid_from",
+]
+ABNORMAL_HEADER = [*COMMON_HEADER, "action", "reason_code", "decision_no"]
+INSPECTION_HEADER = [*COMMON_HEADER, "inspection_kind", "result_code"]
+ROLE_HEADER = ["uscc", "person_name", "person_id", "role"]
+
 
 def uscc(n: int) -> str:
     org = f"{n:08d}"

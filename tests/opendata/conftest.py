@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.conftest import fresh_store, make_settings
 from tests.ingest.factories import (
+    ABNORMAL_HEADER,
     ENTERPRISE_HEADER,
     PENALTY_HEADER,
     enterprise_row,
@@ -48,12 +49,6 @@ FORMULAS = ('=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "＝1")
 
 
 LISTINGS = 5
-ABNORMAL_HEADER = [
-    *PENALTY_HEADER[:6],
-    "action",
-    "reason_code",
-    "decision_no",
-]
 
 
 def _abnormal(i: int, ent: int, action: str, reason: str) -> dict[str, object]:

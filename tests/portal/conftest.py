@@ -26,7 +26,10 @@ from entcredit.web.app import create_app
 from entcredit.web.deps import today
 from tests.conftest import fresh_store, make_settings
 from tests.ingest.factories import (
+    ABNORMAL_HEADER,
     ENTERPRISE_HEADER,
+    INSPECTION_HEADER,
+    LICENSE_HEADER,
     PENALTY_HEADER,
     enterprise_row,
     penalty_row,
@@ -42,41 +45,6 @@ SCRIPT_NAME = "<script>alert(1)</script>有限公司"
 # A full ID number typed into a penalty's facts: public pages must show it masked.
 ID_IN_FACTS = person_id(77)
 N_LICENCES = 25
-
-LIST_HEADER = [
-    "dept_code",
-    "source_id",
-    "uscc",
-    "subject_name",
-    "produced_on",
-    "authority",
-    "action",
-    "reason_code",
-    "decision_no",
-]
-LICENCE_HEADER = [
-    "dept_code",
-    "source_id",
-    "uscc",
-    "subject_name",
-    "produced_on",
-    "authority",
-    "decision_no",
-    "license_name",
-    "license_kind",
-    "content",
-    "valid_from",
-]
-INSPECTION_HEADER = [
-    "dept_code",
-    "source_id",
-    "uscc",
-    "subject_name",
-    "produced_on",
-    "authority",
-    "inspection_kind",
-    "result_code",
-]
 
 
 @dataclass(frozen=True)
@@ -202,7 +170,7 @@ def build_province(settings: Settings, engine: Engine, tmp: Path) -> Province:
     )
     load(
         "licences.csv",
-        LICENCE_HEADER,
+        LICENSE_HEADER,
         [
             {
                 "dept_code": "AMR440300",
@@ -222,7 +190,7 @@ def build_province(settings: Settings, engine: Engine, tmp: Path) -> Province:
     )
     load(
         "abnormal.csv",
-        LIST_HEADER,
+        ABNORMAL_HEADER,
         [
             _list_row(1, 1, "list", "4"),
             _list_row(2, 1, "list", "1"),  # repaired below
@@ -231,7 +199,7 @@ def build_province(settings: Settings, engine: Engine, tmp: Path) -> Province:
     )
     load(
         "marked.csv",
-        LIST_HEADER,
+        ABNORMAL_HEADER,
         [
             _list_row(
                 4,

@@ -35,6 +35,7 @@ from entcredit.web.app import create_app
 from entcredit.web.deps import china_today
 from tests.conftest import PG_ADMIN_URL, fresh_store
 from tests.ingest.factories import (
+    ABNORMAL_HEADER,
     ENTERPRISE_HEADER,
     PENALTY_HEADER,
     enterprise_row,
@@ -48,17 +49,6 @@ from tests.web.conftest import PASSWORD, add_department
 DEPT_A = "DEPT_A"  # the market regulator: most penalties, the abnormal listing
 DEPT_B = "DEPT_B"
 SERIOUS_NO = "深市监严〔2025〕1号"
-ABNORMAL_HEADER = [
-    "dept_code",
-    "source_id",
-    "uscc",
-    "subject_name",
-    "produced_on",
-    "authority",
-    "action",
-    "reason_code",
-    "decision_no",
-]
 
 
 @dataclass
