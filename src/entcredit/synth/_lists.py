@@ -107,7 +107,7 @@ class ListMaker(RecordMaker):
                     ):
                         removed, why = ent.status_on, "7"
                     removal = (removed, why)
-                if reason == "1" and not is_ind:
+                if reason == "1":
                     if removal is None:
                         missing_from = listed.year - 1
                     elif removal[1] == "1":

@@ -142,8 +142,8 @@ class _Generator(ListMaker, EntityMaker):
             for _ in range(n_signals):
                 self._signal(rng, ent, linked)
         self._lists(rng, ent, linked)
-        if not is_ind:
-            self._annual_reports(rng, ent, linked)
+        # Individual businesses file annual reports too (and are marked abnormal without one).
+        self._annual_reports(rng, ent, linked)
         if (
             linked
             and not ent.late_reg
