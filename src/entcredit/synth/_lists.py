@@ -70,8 +70,8 @@ class ListMaker(RecordMaker):
         floor = max(self.start, ent.est + timedelta(days=180))
         if cur_abn or past_abn:
             hi = self.end if cur_abn else self.end - timedelta(days=30)
-            if ent.status in ("revoked", "deregistered") and ent.status_on is not None and past_abn:
-                hi = min(hi, ent.status_on)
+            # No listing decision after the entity ceased to exist (revoked or deregistered).
+            hi = min(hi, _ceased(ent))
             if floor <= hi:
                 listed = rand_date(rng, floor, hi)
                 if ent.unreachable:
@@ -154,7 +154,7 @@ class ListMaker(RecordMaker):
         """List the enterprise; True when it went through the 3-years-abnormal chain."""
         dept = ent.reg_dept
         legacy_floor = max(self.start, ent.est + timedelta(days=365 * 3 + 30))
-        hi = self.end if path == "current" else self.end - timedelta(days=380)
+        hi = min(self.end if path == "current" else self.end - timedelta(days=380), _ceased(ent))
         legacy = ent.unreachable and rng.random() < 0.8 and legacy_floor <= hi
         if legacy:
             listed = rand_date(rng, legacy_floor, hi)
@@ -281,6 +281,13 @@ class ListMaker(RecordMaker):
         }
         self._person_row("restriction", rdept, rrow)
         self.stock["serious_persons"] += 1
+
+
+def _ceased(ent: Ent) -> date:
+    """The day an entity stopped existing in the register; date.max while it exists."""
+    if ent.status in ("revoked", "deregistered") and ent.status_on is not None:
+        return ent.status_on
+    return date.max
 
 
 def final(events: list[tuple[str, bool]], on: tuple[str, ...]) -> bool:
