@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from entcredit.identity.rules import REGULATOR_ROLES, Principal, Role
 from entcredit.ingest.api import context as ingest_context
@@ -45,7 +45,7 @@ from entcredit.lists.serious import (
 )
 from entcredit.lists.store import ABNORMAL, ListsContext, entity_kinds
 from entcredit.store.models import Department
-from entcredit.web.deps import SessionDep, require_department_access, require_roles
+from entcredit.web.deps import SessionDep, TodayDep, require_department_access, require_roles
 from entcredit.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1/lists", tags=["lists"])
@@ -135,6 +135,21 @@ def list_entries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Entries with filters; a department sees its own only."""
+    q = entries_query(principal, list_kind, state, uscc, in_force, due_by, dept_code)
+    rows = session.scalars(q.order_by(ListEntry.id).offset(offset).limit(limit)).all()
+    return {"items": [_entry_json(r) for r in rows], "limit": limit, "offset": offset}
+
+
+def entries_query(
+    principal: Principal,
+    list_kind: str | None = None,
+    state: str | None = None,
+    uscc: str | None = None,
+    in_force: bool | None = None,
+    due_by: date | None = None,
+    dept_code: str | None = None,
+) -> Select[ListEntry]:
+    """The filtered entries the principal may see (shared with the staff pages)."""
     q = select(ListEntry)
     if not principal.has_any_role(REGULATOR_ROLES):
         dept_code = principal.dept_code or ""
@@ -150,8 +165,7 @@ def list_entries(
         q = q.where(ListEntry.in_force.is_(in_force))
     if due_by is not None:
         q = q.where(ListEntry.next_due_on <= due_by).order_by(ListEntry.next_due_on)
-    rows = session.scalars(q.order_by(ListEntry.id).offset(offset).limit(limit)).all()
-    return {"items": [_entry_json(r) for r in rows], "limit": limit, "offset": offset}
+    return q
 
 
 @router.get("/entries/{entry_key:path}/events")
@@ -191,11 +205,11 @@ class ProposalIn(BaseModel):
 
 @router.post("/abnormal/proposals", status_code=201)
 def propose_listing(
-    session: SessionDep, principal: Decider, ctx: Ctx, body: ProposalIn
+    session: SessionDep, principal: Decider, ctx: Ctx, body: ProposalIn, today: TodayDep
 ) -> dict[str, Any]:
     """A proposal to list (reasons 1-4), e.g. from a confirmed address verification."""
     dept = _acting_dept(principal, body.dept_code)
-    on = body.on or date.today()
+    on = body.on or today
     uscc = body.uscc.strip().upper()
     kind: EntityKind = entity_kinds(session, [uscc])[uscc]
     event = Propose(uscc, kind, ListingReason(body.reason), on, body.basis, body.ground_on)
@@ -225,7 +239,7 @@ class NoticeIn(BaseModel):
 
 @router.post("/serious/notices", status_code=201)
 def serious_notice(
-    session: SessionDep, principal: Decider, ctx: Ctx, body: NoticeIn
+    session: SessionDep, principal: Decider, ctx: Ctx, body: NoticeIn, today: TodayDep
 ) -> dict[str, Any]:
     """The intended-listing notice for a heavier penalty (Order 44 arts. 5-10 and 12)."""
     dept = _acting_dept(principal, body.dept_code)
@@ -248,7 +262,7 @@ def serious_notice(
             uscc,
             penalty,
             dept_code=dept,
-            notice_on=body.on or date.today(),
+            notice_on=body.on or today,
             actor=principal.actor,
             ctx=ctx,
         )
@@ -388,10 +402,28 @@ def _check_approver(session: SessionDep, principal: Principal, row: ListEntry) -
 
 @router.post("/entries/{entry_key:path}/events")
 def apply_event(
-    session: SessionDep, principal: Decider, ctx: Ctx, entry_key: str, body: EventIn
+    session: SessionDep,
+    principal: Decider,
+    ctx: Ctx,
+    entry_key: str,
+    body: EventIn,
+    today: TodayDep,
 ) -> dict[str, Any]:
     """Apply one event of the entry's machine (listing decision, objection, removal, serious
     list steps, early removal)."""
+    return _entry_json(apply_entry_event(session, principal, ctx, entry_key, body, today))
+
+
+def apply_entry_event(
+    session: SessionDep,
+    principal: Principal,
+    ctx: ListsContext,
+    entry_key: str,
+    body: EventIn,
+    today: date,
+) -> ListEntry:
+    """The one path an event takes, from the JSON API and the staff pages alike: scoping,
+    approver check, event parsing, the machine. Raises ``ApiError`` (409 on refusal)."""
     try:
         row = service.get_row(session, entry_key)
     except service.EntryNotFound as exc:
@@ -400,7 +432,6 @@ def apply_event(
         _check_approver(session, principal, row)
     else:
         _own(principal, row)
-    today = date.today()
     on = body.on or today
     event = _event(body, row, on)
     if isinstance(event, DecideListing) and not event.authority:
@@ -412,4 +443,4 @@ def apply_event(
         )
     except TransitionError as exc:
         raise _transition_error(exc) from exc
-    return _entry_json(row)
+    return row

@@ -31,6 +31,7 @@ def feature_routers() -> list[APIRouter]:
     from entcredit.credit import api as credit_api
     from entcredit.ingest import api as ingest_api
     from entcredit.lists import api as lists_api
+    from entcredit.lists import pages as lists_pages
     from entcredit.opendata import api as opendata_api
     from entcredit.portal import pages as portal_pages
     from entcredit.quality import pages as quality_pages
@@ -45,6 +46,7 @@ def feature_routers() -> list[APIRouter]:
         opendata_api.router,
         report_pages.router,
         lists_api.router,
+        lists_pages.router,
         credit_api.router,
         repair_pages.router,
         quality_pages.router,
