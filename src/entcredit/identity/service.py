@@ -191,6 +191,33 @@ class LoginLockedError(IdentityError):
         self.retry_after = retry_after
 
 
+def locked_until(
+    session: Session,
+    *,
+    failed_tag: str,
+    subject: str,
+    since: datetime,
+    max_failures: int,
+    lockout: timedelta,
+) -> datetime | None:
+    """When ``max_failures`` sign-ins audited as ``failed_tag`` for ``subject`` failed after
+    ``since``, the moment the lock lifts; otherwise None. The audit log is the only counter,
+    for staff user names and enterprise codes alike."""
+    recent = list(
+        session.scalars(
+            select(AuditEvent.occurred_at)
+            .where(
+                AuditEvent.tag == failed_tag,
+                AuditEvent.subject_id == subject,
+                AuditEvent.occurred_at > since,
+            )
+            .order_by(AuditEvent.occurred_at.desc())
+            .limit(max_failures)
+        )
+    )
+    return recent[-1] + lockout if len(recent) >= max_failures else None
+
+
 def authenticate(
     session: Session,
     username: str,
@@ -214,19 +241,15 @@ def authenticate(
         since = when - lockout
         if user is not None and user.last_login_at is not None:
             since = max(since, user.last_login_at)
-        recent = list(
-            session.scalars(
-                select(AuditEvent.occurred_at)
-                .where(
-                    AuditEvent.tag == "user:login_failed",
-                    AuditEvent.subject_id == name[:200],
-                    AuditEvent.occurred_at > since,
-                )
-                .order_by(AuditEvent.occurred_at.desc())
-                .limit(max_failures)
-            )
+        until = locked_until(
+            session,
+            failed_tag="user:login_failed",
+            subject=name[:200],
+            since=since,
+            max_failures=max_failures,
+            lockout=lockout,
         )
-        if len(recent) >= max_failures:
+        if until is not None:
             append_event(
                 session,
                 actor="anonymous",
@@ -235,7 +258,7 @@ def authenticate(
                 details={},
                 occurred_at=when,
             )
-            raise LoginLockedError(name, recent[-1] + lockout)
+            raise LoginLockedError(name, until)
     if user is None or not user.is_active:
         burn_dummy_verify(password)
         _audit_login_failed(session, username, when)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from entcredit.audit.models import AuditEvent, utcnow
 from entcredit.audit.service import append_event
 from entcredit.core.idnum import hash_id
-from entcredit.identity.service import sha256_hex
+from entcredit.identity.service import locked_until, sha256_hex
 from entcredit.repair.models import EnterpriseSession
 from entcredit.store.models import Enterprise
 
@@ -104,23 +104,19 @@ def authenticate_enterprise(
     )
     if last_ok is not None:
         since = max(since, last_ok)
-    recent = list(
-        session.scalars(
-            select(AuditEvent.occurred_at)
-            .where(
-                AuditEvent.tag == TAG_LOGIN_FAILED,
-                AuditEvent.subject_id == code,
-                AuditEvent.occurred_at > since,
-            )
-            .order_by(AuditEvent.occurred_at.desc())
-            .limit(max_failures)
-        )
+    until = locked_until(
+        session,
+        failed_tag=TAG_LOGIN_FAILED,
+        subject=code,
+        since=since,
+        max_failures=max_failures,
+        lockout=lockout,
     )
-    if code and len(recent) >= max_failures:
+    if code and until is not None:
         append_event(
             session, actor="anonymous", tag=TAG_LOGIN_LOCKED, subject_id=subject, occurred_at=when
         )
-        raise EnterpriseLoginLocked(recent[-1] + lockout)
+        raise EnterpriseLoginLocked(until)
 
     ent = session.scalar(select(Enterprise).where(Enterprise.uscc == code)) if code else None
     matches = False

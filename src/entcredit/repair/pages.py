@@ -12,7 +12,7 @@ and table, ``repair.auth``) and checks that session's CSRF token on every unsafe
 from __future__ import annotations
 
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -63,7 +63,13 @@ from entcredit.web.deps import (
 )
 from entcredit.web.errors import ApiError
 from entcredit.web.ownership import public_route
-from entcredit.web.pages import render, secure_cookies, sign_in_page
+from entcredit.web.pages import (
+    render,
+    retry_after,
+    secure_cookies,
+    sign_in_csrf_ok,
+    sign_in_page,
+)
 
 ENTERPRISE_COOKIE = "entcredit_enterprise"
 LOGIN_CSRF_COOKIE = "entcredit_enterprise_login_csrf"
@@ -150,8 +156,7 @@ def enterprise_login(
     legal_rep_id: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie_token or not hmac.compare_digest(cookie_token.encode(), csrf_token.encode()):
+    if not sign_in_csrf_ok(request, LOGIN_CSRF_COOKIE, csrf_token):
         return _login_page(
             request, uscc=uscc, legal_rep=legal_rep, error="repair_login_expired", status_code=403
         )
@@ -169,8 +174,7 @@ def enterprise_login(
         response = _login_page(
             request, uscc=uscc, legal_rep=legal_rep, error="repair_login_locked", status_code=429
         )
-        wait = max(1, int((exc.retry_after - datetime.now(UTC)).total_seconds()))
-        response.headers["Retry-After"] = str(wait)
+        response.headers["Retry-After"] = retry_after(exc.retry_after)
         return response
     except EnterpriseClosed:
         return _login_page(request, uscc=uscc, error="repair_login_closed", status_code=403)

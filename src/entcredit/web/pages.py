@@ -126,6 +126,17 @@ def sign_in_page(
     return response
 
 
+def sign_in_csrf_ok(request: Request, csrf_cookie: str, submitted: str) -> bool:
+    """The form's token matches the one ``sign_in_page`` set in the cookie."""
+    expected = request.cookies.get(csrf_cookie, "")
+    return bool(expected) and hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def retry_after(until: datetime) -> str:
+    """A ``Retry-After`` value (whole seconds, at least 1) for a lock lifting at ``until``."""
+    return str(max(1, int((until - datetime.now(UTC)).total_seconds())))
+
+
 def _login_page(
     request: Request,
     *,
@@ -163,8 +174,7 @@ def login_submit(
     next_url: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     target = safe_next(next_url)
-    cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie_token or not hmac.compare_digest(cookie_token.encode(), csrf_token.encode()):
+    if not sign_in_csrf_ok(request, LOGIN_CSRF_COOKIE, csrf_token):
         return _login_page(
             request, next_url=target, username=username, error="login_expired", status_code=403
         )
@@ -177,11 +187,10 @@ def login_submit(
             lockout=timedelta(minutes=settings.login_lockout_minutes),
         )
     except LoginLockedError as exc:
-        wait = max(1, int((exc.retry_after - datetime.now(UTC)).total_seconds()))
         response = _login_page(
             request, next_url=target, username=username, error="login_locked", status_code=429
         )
-        response.headers["Retry-After"] = str(wait)
+        response.headers["Retry-After"] = retry_after(exc.retry_after)
         return response
     if user is None:
         return _login_page(
